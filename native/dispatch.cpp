@@ -1,0 +1,79 @@
+#include "dispatch.h"
+
+#include <atomic>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <cpuid.h>
+#define FUSED_X86 1
+#endif
+
+namespace fused {
+namespace {
+
+#if FUSED_X86
+// The CPU may implement AVX/AVX-512 while the OS does not save their registers on a context
+// switch; XCR0 says which register files the OS manages.
+unsigned long long readXcr0() {
+  unsigned eax, edx;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (static_cast<unsigned long long>(edx) << 32) | eax;
+}
+
+struct X86Features {
+  bool avx2 = false, avx512 = false;
+};
+
+X86Features detectX86() {
+  X86Features f;
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
+  const bool osxsave = c & (1u << 27), avx = c & (1u << 28), fma = c & (1u << 12);
+  if (!osxsave || !avx) return f;
+  const auto xcr0 = readXcr0();
+  const bool ymmEnabled = (xcr0 & 0x6) == 0x6;            // SSE + AVX state
+  const bool zmmEnabled = (xcr0 & 0xe6) == 0xe6;          // + opmask, ZMM0-15 high, ZMM16-31
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return f;
+  f.avx2 = ymmEnabled && fma && (b & (1u << 5));
+  f.avx512 = f.avx2 && zmmEnabled && (b & (1u << 16));
+  return f;
+}
+#endif
+
+std::vector<const KernelTable*> detect() {
+  std::vector<const KernelTable*> t{&scalar::table()};
+#if FUSED_X86
+  t.push_back(&sse2::table());  // part of the x86-64 baseline
+  const auto f = detectX86();
+  if (f.avx2) t.push_back(&avx2::table());
+  if (f.avx512) t.push_back(&avx512::table());
+#elif defined(__aarch64__)
+  t.push_back(&neon::table());  // part of the arm64 baseline
+#endif
+  return t;
+}
+
+std::atomic<const KernelTable*>& active() {
+  static std::atomic<const KernelTable*> current{supportedTables().back()};
+  return current;
+}
+
+}  // namespace
+
+const std::vector<const KernelTable*>& supportedTables() {
+  static const std::vector<const KernelTable*> tables = detect();
+  return tables;
+}
+
+const KernelTable& kernels() { return *active().load(std::memory_order_acquire); }
+
+bool selectIsa(const std::string& name) {
+  for (const auto* t : supportedTables()) {
+    if (name == t->isa) {
+      active().store(t, std::memory_order_release);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace fused

@@ -1,0 +1,47 @@
+// Reductions for gradient norms. Sums are accumulated in double: a float32 square cannot
+// overflow or underflow a double, so no scaling pass is needed for the 1- and 2-norms.
+#include <limits>
+
+#include "kernels.h"
+#include "simd.h"
+
+namespace fused::FUSED_NS {
+
+template <class AddFn>
+static double accumulate(const float* x, size_t n, AddFn add) {
+  Acc acc;
+  float* const ptrs[1] = {const_cast<float*>(x)};
+  for_each_vector(ptrs, 0u, n, [&](float* const (&a)[1], size_t i) { add(acc, Vec::load(a[0] + i)); });
+  return acc.sum();  // zero padding of the tail adds nothing
+}
+
+double sumSquares(const float* x, size_t n) {
+  return accumulate(x, n, [](Acc& acc, Vec::T v) { acc.add_squares(v); });
+}
+
+double sumAbs(const float* x, size_t n) {
+  return accumulate(x, n, [](Acc& acc, Vec::T v) { acc.add_values(Vec::abs(v)); });
+}
+
+float maxAbs(const float* x, size_t n) {
+  // max() drops NaN on some ISAs, so NaNs are counted on the side: the infinity norm of a
+  // tensor holding NaN is NaN, as in PyTorch
+  auto best = Vec::set1(0.0f), nans = Vec::set1(0.0f);
+  float* const ptrs[1] = {const_cast<float*>(x)};
+  for_each_vector(ptrs, 0u, n, [&](float* const (&a)[1], size_t i) {
+    const auto v = Vec::abs(Vec::load(a[0] + i));
+    best = Vec::max(best, v);
+    nans = Vec::add(nans, Vec::nan_lanes(v));
+  });
+  alignas(64) float lanes[Vec::width], nanLanes[Vec::width];
+  Vec::store(lanes, best);
+  Vec::store(nanLanes, nans);
+  float result = 0.0f;
+  for (size_t k = 0; k < Vec::width; ++k) {
+    if (nanLanes[k] != 0.0f) return std::numeric_limits<float>::quiet_NaN();
+    result = lanes[k] > result ? lanes[k] : result;
+  }
+  return result;
+}
+
+}  // namespace fused::FUSED_NS

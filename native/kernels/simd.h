@@ -1,0 +1,222 @@
+// One vector abstraction per instruction set. Kernels are written once against `Vec` and this
+// header is compiled once per ISA (see CMakeLists.txt), each copy in its own namespace.
+//
+// Every ISA performs the same IEEE float32 operations in the same order and never fuses a
+// multiply with an add (-ffp-contract=off, no FMA intrinsics): the results are bit-identical
+// to the pure-TypeScript backend, whatever the ISA, tail length or thread split.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#if defined(FUSED_ISA_AVX512)
+#include <immintrin.h>
+#define FUSED_NS avx512
+#elif defined(FUSED_ISA_AVX2)
+#include <immintrin.h>
+#define FUSED_NS avx2
+#elif defined(FUSED_ISA_SSE2)
+#include <emmintrin.h>
+#define FUSED_NS sse2
+#elif defined(FUSED_ISA_NEON)
+#include <arm_neon.h>
+#define FUSED_NS neon
+#elif defined(FUSED_ISA_SCALAR)
+#include <cmath>
+#define FUSED_NS scalar
+#else
+#error "define one FUSED_ISA_* when compiling a kernel translation unit"
+#endif
+
+namespace fused::FUSED_NS {
+
+#if defined(FUSED_ISA_AVX512)
+struct Vec {
+  using T = __m512;
+  static constexpr size_t width = 16;
+  static T load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+  static T set1(float x) { return _mm512_set1_ps(x); }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm512_sub_ps(a, b); }
+  static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
+  static T div(T a, T b) { return _mm512_div_ps(a, b); }
+  static T sqrt(T a) { return _mm512_sqrt_ps(a); }
+  // a > b ? a : b, the JS backend's formula (NaN in a yields b)
+  static T max(T a, T b) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_GT_OQ), b, a); }
+  static T abs(T a) {
+    return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(0x7fffffff)));
+  }
+  // 1.0f in lanes holding NaN, 0.0f elsewhere
+  static T nan_lanes(T a) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q), _mm512_set1_ps(1.0f)); }
+};
+// Double-precision accumulation of squares and absolute values (gradient norms).
+struct Acc {
+  __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
+  void add_squares(Vec::T x) {
+    __m512d a = _mm512_cvtps_pd(_mm512_castps512_ps256(x));
+    __m512d b = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
+    lo = _mm512_add_pd(lo, _mm512_mul_pd(a, a));
+    hi = _mm512_add_pd(hi, _mm512_mul_pd(b, b));
+  }
+  void add_values(Vec::T x) {
+    lo = _mm512_add_pd(lo, _mm512_cvtps_pd(_mm512_castps512_ps256(x)));
+    hi = _mm512_add_pd(hi, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))));
+  }
+  double sum() const {
+    alignas(64) double t[8];
+    _mm512_store_pd(t, _mm512_add_pd(lo, hi));
+    return ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+  }
+};
+#elif defined(FUSED_ISA_AVX2)
+struct Vec {
+  using T = __m256;
+  static constexpr size_t width = 8;
+  static T load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  static T set1(float x) { return _mm256_set1_ps(x); }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm256_sub_ps(a, b); }
+  static T mul(T a, T b) { return _mm256_mul_ps(a, b); }
+  static T div(T a, T b) { return _mm256_div_ps(a, b); }
+  static T sqrt(T a) { return _mm256_sqrt_ps(a); }
+  static T max(T a, T b) { return _mm256_blendv_ps(b, a, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
+  static T abs(T a) { return _mm256_and_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff))); }
+  static T nan_lanes(T a) { return _mm256_and_ps(_mm256_cmp_ps(a, a, _CMP_UNORD_Q), _mm256_set1_ps(1.0f)); }
+};
+struct Acc {
+  __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+  void add_squares(Vec::T x) {
+    __m256d a = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
+    __m256d b = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+    lo = _mm256_add_pd(lo, _mm256_mul_pd(a, a));
+    hi = _mm256_add_pd(hi, _mm256_mul_pd(b, b));
+  }
+  void add_values(Vec::T x) {
+    lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(x)));
+    hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)));
+  }
+  double sum() const {
+    alignas(32) double t[4];
+    _mm256_store_pd(t, _mm256_add_pd(lo, hi));
+    return (t[0] + t[1]) + (t[2] + t[3]);
+  }
+};
+#elif defined(FUSED_ISA_SSE2)
+struct Vec {
+  using T = __m128;
+  static constexpr size_t width = 4;
+  static T load(const float* p) { return _mm_loadu_ps(p); }
+  static void store(float* p, T v) { _mm_storeu_ps(p, v); }
+  static T set1(float x) { return _mm_set1_ps(x); }
+  static T add(T a, T b) { return _mm_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm_sub_ps(a, b); }
+  static T mul(T a, T b) { return _mm_mul_ps(a, b); }
+  static T div(T a, T b) { return _mm_div_ps(a, b); }
+  static T sqrt(T a) { return _mm_sqrt_ps(a); }
+  static T max(T a, T b) {
+    __m128 gt = _mm_cmpgt_ps(a, b);
+    return _mm_or_ps(_mm_and_ps(gt, a), _mm_andnot_ps(gt, b));
+  }
+  static T abs(T a) { return _mm_and_ps(a, _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff))); }
+  static T nan_lanes(T a) { return _mm_and_ps(_mm_cmpunord_ps(a, a), _mm_set1_ps(1.0f)); }
+};
+struct Acc {
+  __m128d lo = _mm_setzero_pd(), hi = _mm_setzero_pd();
+  void add_squares(Vec::T x) {
+    __m128d a = _mm_cvtps_pd(x);
+    __m128d b = _mm_cvtps_pd(_mm_movehl_ps(x, x));
+    lo = _mm_add_pd(lo, _mm_mul_pd(a, a));
+    hi = _mm_add_pd(hi, _mm_mul_pd(b, b));
+  }
+  void add_values(Vec::T x) {
+    lo = _mm_add_pd(lo, _mm_cvtps_pd(x));
+    hi = _mm_add_pd(hi, _mm_cvtps_pd(_mm_movehl_ps(x, x)));
+  }
+  double sum() const {
+    alignas(16) double t[2];
+    _mm_store_pd(t, _mm_add_pd(lo, hi));
+    return t[0] + t[1];
+  }
+};
+#elif defined(FUSED_ISA_NEON)
+struct Vec {
+  using T = float32x4_t;
+  static constexpr size_t width = 4;
+  static T load(const float* p) { return vld1q_f32(p); }
+  static void store(float* p, T v) { vst1q_f32(p, v); }
+  static T set1(float x) { return vdupq_n_f32(x); }
+  static T add(T a, T b) { return vaddq_f32(a, b); }
+  static T sub(T a, T b) { return vsubq_f32(a, b); }
+  static T mul(T a, T b) { return vmulq_f32(a, b); }
+  static T div(T a, T b) { return vdivq_f32(a, b); }
+  static T sqrt(T a) { return vsqrtq_f32(a); }
+  static T max(T a, T b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
+  static T abs(T a) { return vabsq_f32(a); }
+  static T nan_lanes(T a) {
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(vdupq_n_f32(1.0f)), vceqq_f32(a, a)));
+  }
+};
+struct Acc {
+  float64x2_t lo = vdupq_n_f64(0.0), hi = vdupq_n_f64(0.0);
+  void add_squares(Vec::T x) {
+    float64x2_t a = vcvt_f64_f32(vget_low_f32(x));
+    float64x2_t b = vcvt_high_f64_f32(x);
+    lo = vaddq_f64(lo, vmulq_f64(a, a));
+    hi = vaddq_f64(hi, vmulq_f64(b, b));
+  }
+  void add_values(Vec::T x) {
+    lo = vaddq_f64(lo, vcvt_f64_f32(vget_low_f32(x)));
+    hi = vaddq_f64(hi, vcvt_high_f64_f32(x));
+  }
+  double sum() const { return vaddvq_f64(vaddq_f64(lo, hi)); }
+};
+#else  // scalar: one lane, plain C++; the reference the vector ISAs must reproduce
+struct Vec {
+  using T = float;
+  static constexpr size_t width = 1;
+  static T load(const float* p) { return *p; }
+  static void store(float* p, T v) { *p = v; }
+  static T set1(float x) { return x; }
+  static T add(T a, T b) { return a + b; }
+  static T sub(T a, T b) { return a - b; }
+  static T mul(T a, T b) { return a * b; }
+  static T div(T a, T b) { return a / b; }
+  static T sqrt(T a) { return std::sqrt(a); }
+  static T max(T a, T b) { return a > b ? a : b; }
+  static T abs(T a) { return std::fabs(a); }
+  static T nan_lanes(T a) { return a != a ? 1.0f : 0.0f; }
+};
+struct Acc {
+  double s = 0.0;
+  void add_squares(float x) { s += double(x) * double(x); }
+  void add_values(float x) { s += double(x); }
+  double sum() const { return s; }
+};
+#endif
+
+// Runs `body(ptrs, i)` over n elements of K parallel arrays, one vector at a time. The tail
+// (fewer than `width` elements) is staged through a zero-padded stack buffer so it goes
+// through exactly the same vector code: no scalar remainder loop whose rounding could differ.
+// Only the arrays flagged in `written` are copied back, so read-only inputs are never stored to.
+template <size_t K, class Body>
+inline void for_each_vector(float* const (&ptrs)[K], uint32_t written, size_t n, Body&& body) {
+  constexpr size_t W = Vec::width;
+  size_t i = 0;
+  for (; i + W <= n; i += W) body(ptrs, i);
+  const size_t rest = n - i;
+  if (rest == 0) return;
+  alignas(64) float staged[K][W];
+  float* tail[K];
+  for (size_t k = 0; k < K; ++k) {
+    std::memset(staged[k], 0, sizeof staged[k]);
+    std::memcpy(staged[k], ptrs[k] + i, rest * sizeof(float));
+    tail[k] = staged[k];
+  }
+  body(tail, size_t(0));
+  for (size_t k = 0; k < K; ++k)
+    if (written & (1u << k)) std::memcpy(ptrs[k] + i, staged[k], rest * sizeof(float));
+}
+
+}  // namespace fused::FUSED_NS

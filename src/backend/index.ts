@@ -1,0 +1,119 @@
+// Backend selection. The choice is made on first use from FUSED_OPTIM_BACKEND, FUSED_OPTIM_ISA
+// and FUSED_OPTIM_THREADS, and can be changed later with useBackend / useIsa / setThreads.
+import { jsBackend } from './js';
+import { loadAddon, type NativeBackend, nativeBackend } from './native';
+import type { Backend, BackendName } from './types';
+
+export type { Backend, BackendName } from './types';
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Instruction set in use: 'scalar' | 'sse2' | 'avx2' | 'avx512' | 'neon'; 'js' for the TS backend. */
+  isa: string;
+  /** Threads a native step may use (including the calling thread); 1 for the TS backend. */
+  threads: number;
+  /** Instruction sets this CPU can run, lowest first ([] when the addon is not loaded). */
+  isas: string[];
+  /** Why the native backend is unavailable, when it is. */
+  nativeError?: string;
+}
+
+let native: NativeBackend | Error | undefined;
+let current: Backend | undefined;
+
+function warn(message: string): void {
+  process.emitWarning(message, { code: 'FUSED_OPTIM' });
+}
+
+function getNative(): NativeBackend | Error {
+  if (native !== undefined) return native;
+  const addon = loadAddon();
+  if (addon instanceof Error) {
+    native = addon;
+    return native;
+  }
+  native = nativeBackend(addon);
+  const isa = process.env.FUSED_OPTIM_ISA;
+  if (isa) selectIsa(native, isa);
+  const threads = process.env.FUSED_OPTIM_THREADS;
+  if (threads) {
+    const n = Number(threads);
+    if (Number.isInteger(n) && n >= 1 && n <= 256) addon.setThreads(n);
+    else warn(`FUSED_OPTIM_THREADS=${threads} is not an integer from 1 to 256; ignored`);
+  }
+  return native;
+}
+
+function selectIsa(backend: NativeBackend, isa: string): boolean {
+  if (backend.addon.selectIsa(isa)) return true;
+  const { isas, isa: using } = backend.addon.info();
+  warn(`FUSED_OPTIM_ISA=${isa} is not supported by this CPU (supported: ${isas.join(', ')}); using ${using}`);
+  return false;
+}
+
+/** The backend in use: the native addon when it loads, else the pure-TypeScript one. */
+export function getBackend(): Backend {
+  if (current !== undefined) return current;
+  const wanted = process.env.FUSED_OPTIM_BACKEND;
+  if (wanted !== undefined && wanted !== '' && wanted !== 'native' && wanted !== 'js')
+    warn(`FUSED_OPTIM_BACKEND=${wanted} is not 'native' or 'js'; ignored`);
+  if (wanted === 'js') {
+    current = jsBackend;
+    return current;
+  }
+  const n = getNative();
+  if (n instanceof Error) {
+    if (wanted === 'native') throw new Error(`FUSED_OPTIM_BACKEND=native but the native addon cannot load: ${n.message}`);
+    warn(
+      `native addon unavailable (${n.message}); using the pure-TypeScript backend. ` +
+        'Build it with: npx fused-optim build',
+    );
+    current = jsBackend;
+  } else {
+    current = n;
+  }
+  return current;
+}
+
+/** Switches every optimizer to the given backend (state is shared: it lives in Float32Arrays). */
+export function useBackend(name: BackendName): void {
+  if (name === 'js') {
+    current = jsBackend;
+    return;
+  }
+  if (name !== 'native') throw new TypeError(`backend must be 'native' or 'js', got ${String(name)}`);
+  const n = getNative();
+  if (n instanceof Error) throw new Error(`the native backend cannot load: ${n.message}`);
+  current = n;
+}
+
+/** Forces a native instruction set no higher than the CPU supports; RangeError otherwise. */
+export function useIsa(isa: string): void {
+  const n = getNative();
+  if (n instanceof Error) throw new Error(`the native backend cannot load: ${n.message}`);
+  if (typeof isa !== 'string') throw new TypeError('isa must be a string');
+  if (!n.addon.selectIsa(isa))
+    throw new RangeError(`isa '${isa}' is not supported by this CPU (supported: ${n.addon.info().isas.join(', ')})`);
+}
+
+/** Sets the number of threads native steps use (including the calling thread). */
+export function setThreads(threads: number): void {
+  if (typeof threads !== 'number') throw new TypeError('threads must be a number');
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256)
+    throw new RangeError(`threads must be an integer from 1 to 256, got ${threads}`);
+  const n = getNative();
+  if (n instanceof Error) throw new Error(`the native backend cannot load: ${n.message}`);
+  n.addon.setThreads(threads);
+}
+
+export function backendInfo(): BackendInfo {
+  const backend = getBackend();
+  const n = getNative();
+  const nativeInfo = n instanceof Error ? null : n.addon.info();
+  const info: BackendInfo =
+    backend.name === 'native' && nativeInfo
+      ? { name: 'native', isa: nativeInfo.isa, threads: nativeInfo.threads, isas: nativeInfo.isas }
+      : { name: 'js', isa: 'js', threads: 1, isas: nativeInfo?.isas ?? [] };
+  if (n instanceof Error) info.nativeError = n.message;
+  return info;
+}

@@ -1,0 +1,35 @@
+import { type AdamScalars, type AdamTensors, Decay } from '../types';
+
+const f = Math.fround;
+
+// The readable specification of the native kernel (native/kernels/adam.cpp): every operation
+// is rounded to float32 in the same order, so results match the native backend bit for bit.
+export function adam(t: AdamTensors, s: AdamScalars): void {
+  const gradScale = f(s.gradScale), l2 = f(s.l2), paramDecay = f(s.paramDecay);
+  const omb1 = f(s.oneMinusBeta1), beta2 = f(s.beta2), omb2 = f(s.oneMinusBeta2);
+  const stepSize = f(s.stepSize), bc2Sqrt = f(s.bc2Sqrt), eps = f(s.eps);
+  const useL2 = s.decay === Decay.L2, decoupled = s.decay === Decay.Decoupled;
+  for (let k = 0; k < t.params.length; k++) {
+    const p = t.params[k], g = t.grads[k], m = t.expAvgs[k], v = t.expAvgSqs[k];
+    const vmax = s.amsgrad && t.maxExpAvgSqs ? t.maxExpAvgSqs[k] : null;
+    for (let i = 0; i < p.length; i++) {
+      let pi = p[i];
+      let gi = f(g[i] * gradScale);
+      if (useL2) gi = f(gi + f(l2 * pi));
+      if (decoupled) pi = f(pi * paramDecay);
+      let mi = m[i];
+      mi = f(mi + f(omb1 * f(gi - mi))); // lerp(m, g, 1 - beta1), as torch
+      const vi = f(f(v[i] * beta2) + f(f(omb2 * gi) * gi));
+      let vUsed = vi;
+      if (vmax !== null) {
+        const prev = vmax[i];
+        vUsed = prev > vi ? prev : vi;
+        vmax[i] = vUsed;
+      }
+      const denom = f(f(f(Math.sqrt(vUsed)) / bc2Sqrt) + eps);
+      p[i] = f(pi - f(stepSize * f(mi / denom)));
+      m[i] = mi;
+      v[i] = vi;
+    }
+  }
+}

@@ -1,0 +1,2 @@
+// torch.optim._functional-shaped entry points: stateless, multi-tensor, one backend call each.
+export { adam, adamw, type AdamOptions } from './adam';

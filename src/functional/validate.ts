@@ -1,0 +1,116 @@
+// Argument checks shared by every public entry point. They run before any memory is touched,
+// throw TypeError (wrong kind of value) or RangeError (right kind, wrong value) naming the
+// argument, and so leave every array unchanged when a call is rejected.
+
+export interface NumberRule {
+  min?: number;
+  max?: number;
+  /** min itself is not allowed */
+  minExclusive?: boolean;
+  /** max itself is not allowed */
+  maxExclusive?: boolean;
+  integer?: boolean;
+}
+
+function describe(rule: NumberRule): string {
+  const parts: string[] = [];
+  if (rule.min !== undefined) parts.push(`${rule.minExclusive ? '>' : '>='} ${rule.min}`);
+  if (rule.max !== undefined) parts.push(`${rule.maxExclusive ? '<' : '<='} ${rule.max}`);
+  return `${rule.integer ? 'an integer' : 'a finite number'}${parts.length ? ' ' + parts.join(' and ') : ''}`;
+}
+
+export function checkNumber(name: string, value: unknown, rule: NumberRule = {}): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  const ok =
+    Number.isFinite(value) &&
+    (!rule.integer || Number.isInteger(value)) &&
+    (rule.min === undefined || (rule.minExclusive ? value > rule.min : value >= rule.min)) &&
+    (rule.max === undefined || (rule.maxExclusive ? value < rule.max : value <= rule.max));
+  if (!ok) throw new RangeError(`${name} must be ${describe(rule)}, got ${value}`);
+  return value;
+}
+
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${typeof value}`);
+  return value;
+}
+
+function isDetached(a: Float32Array): boolean {
+  // A view on a detached buffer reads as empty; only an empty view needs the (throwing) probe.
+  if (a.length !== 0) return false;
+  try {
+    new Uint8Array(a.buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** A list of Float32Arrays; with `like`, each must have the same length as its partner. */
+export function checkTensorList(
+  name: string,
+  list: unknown,
+  like?: { name: string; list: Float32Array[] },
+): Float32Array[] {
+  if (!Array.isArray(list)) throw new TypeError(`${name} must be an array of Float32Array`);
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i];
+    if (!(t instanceof Float32Array)) throw new TypeError(`${name}[${i}] must be a Float32Array`);
+    if (isDetached(t)) throw new TypeError(`${name}[${i}] has a detached buffer`);
+  }
+  if (like !== undefined) {
+    if (list.length !== like.list.length)
+      throw new RangeError(`${name} has ${list.length} tensors, ${like.name} has ${like.list.length}`);
+    for (let i = 0; i < list.length; i++)
+      if (list[i].length !== like.list[i].length)
+        throw new RangeError(
+          `${name}[${i}] has length ${list[i].length}, ${like.name}[${i}] has length ${like.list[i].length}`,
+        );
+  }
+  return list as Float32Array[];
+}
+
+interface Span {
+  start: number;
+  end: number;
+  label: string;
+  writable: boolean;
+}
+
+/**
+ * Rejects memory shared between arrays when at least one of them is written: an update that
+ * reads what another tensor's update just wrote would silently corrupt training. Arrays that
+ * are only read (gradients) may alias each other.
+ */
+export function checkNoOverlap(lists: { name: string; list: Float32Array[]; writable: boolean }[]): void {
+  const byBuffer = new Map<ArrayBufferLike, Span[]>();
+  let shared = false;
+  for (const { name, list, writable } of lists) {
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i];
+      if (a.length === 0) continue;
+      const span = { start: a.byteOffset, end: a.byteOffset + a.byteLength, label: `${name}[${i}]`, writable };
+      const spans = byBuffer.get(a.buffer);
+      if (spans === undefined) byBuffer.set(a.buffer, [span]);
+      else {
+        spans.push(span);
+        shared = true;
+      }
+    }
+  }
+  if (!shared) return;
+  for (const spans of byBuffer.values()) {
+    if (spans.length < 2) continue;
+    spans.sort((a, b) => a.start - b.start);
+    // Sweep in address order, remembering the span reaching furthest and the furthest writable one.
+    let reach = spans[0];
+    let writableReach: Span | null = spans[0].writable ? spans[0] : null;
+    for (let k = 1; k < spans.length; k++) {
+      const s = spans[k];
+      const hit = s.writable ? (s.start < reach.end ? reach : null) : writableReach && s.start < writableReach.end ? writableReach : null;
+      if (hit) throw new RangeError(`${s.label} overlaps ${hit.label} in memory; the update would corrupt one of them`);
+      if (s.end > reach.end) reach = s;
+      if (s.writable && (writableReach === null || s.end > writableReach.end)) writableReach = s;
+    }
+  }
+}

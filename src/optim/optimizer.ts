@@ -1,0 +1,167 @@
+// The PyTorch-shaped Optimizer: parameter groups with their own hyperparameters, state keyed
+// by parameter identity, exact state dicts. Subclasses only plan one group's update.
+import { getBackend } from '../backend';
+import { checkBoolean, checkNumber } from '../functional/validate';
+
+export interface Parameter {
+  data: Float32Array;
+  grad: Float32Array | null;
+  name?: string;
+}
+
+export interface ParamGroup {
+  params: Parameter[];
+  [option: string]: unknown;
+}
+
+/** Per-parameter optimizer state: moment buffers and counters. */
+export type ParamState = Record<string, Float32Array | number>;
+
+export interface StateDict {
+  /** Keyed by the parameter's position across all groups, as in PyTorch. */
+  state: Record<number, ParamState>;
+  paramGroups: Array<Record<string, unknown> & { params: number[] }>;
+}
+
+export interface StepOptions {
+  /** Multiplies every gradient inside the update without writing it back (e.g. a clip coefficient). */
+  gradScale?: number;
+  /** When any gradient holds NaN or Infinity, change nothing and return false. */
+  skipIfNonFinite?: boolean;
+}
+
+export interface ZeroGradOptions {
+  /** Set grads to null instead of filling them with zeros. */
+  setToNone?: boolean;
+}
+
+function cloneValue(value: unknown): unknown {
+  if (value instanceof Float32Array) return value.slice();
+  if (Array.isArray(value)) return value.map(cloneValue);
+  return value;
+}
+
+export abstract class Optimizer<Options extends object> {
+  readonly defaults: Readonly<Options>;
+  readonly paramGroups: Array<ParamGroup & Options> = [];
+  readonly state = new Map<Parameter, ParamState>();
+
+  constructor(params: Parameter[] | ParamGroup[], defaults: Options) {
+    this.defaults = Object.freeze({ ...defaults });
+    if (!Array.isArray(params)) throw new TypeError('params must be an array of parameters or parameter groups');
+    if (params.length === 0) throw new RangeError('params is empty: the optimizer has nothing to update');
+    const groups = 'params' in (params[0] as object) ? (params as ParamGroup[]) : [{ params: params as Parameter[] }];
+    for (const group of groups) this.addParamGroup(group);
+  }
+
+  /** Checks one group's hyperparameters; throws TypeError/RangeError naming the option. */
+  protected abstract checkGroup(group: ParamGroup & Options, where: string): void;
+
+  /** Validates one group's update and returns it, unrun (see planAdam). */
+  protected abstract planGroup(group: ParamGroup & Options, params: Parameter[], gradScale: number): () => void;
+
+  addParamGroup(group: ParamGroup): void {
+    if (group === null || typeof group !== 'object' || !Array.isArray(group.params))
+      throw new TypeError('a parameter group must be an object with a params array');
+    const where = `paramGroups[${this.paramGroups.length}]`;
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    group.params.forEach((p, i) => {
+      if (p === null || typeof p !== 'object' || !(p.data instanceof Float32Array))
+        throw new TypeError(`${where}.params[${i}].data must be a Float32Array`);
+      if (p.grad !== null && p.grad !== undefined && !(p.grad instanceof Float32Array))
+        throw new TypeError(`${where}.params[${i}].grad must be a Float32Array or null`);
+      if (seen.has(p)) throw new RangeError(`${where}.params[${i}] appears in more than one place`);
+      seen.add(p);
+    });
+    const full = { ...cloneValue(this.defaults) as Options, ...group, params: [...group.params] } as ParamGroup & Options;
+    this.checkGroup(full, where);
+    this.paramGroups.push(full);
+  }
+
+  /** Applies one update to every parameter with a gradient; returns false if skipped. */
+  step(options: StepOptions = {}): boolean {
+    const gradScale = options.gradScale === undefined ? 1 : checkNumber('gradScale', options.gradScale);
+    const skip = options.skipIfNonFinite === undefined ? false : checkBoolean('skipIfNonFinite', options.skipIfNonFinite);
+    const active = this.paramGroups.map((g) => g.params.filter((p) => p.grad !== null && p.grad !== undefined));
+    // Plan every group before running any: a rejected group leaves all groups untouched.
+    const plans = this.paramGroups.map((group, i) => {
+      this.checkGroup(group, `paramGroups[${i}]`);
+      return this.planGroup(group, active[i], gradScale);
+    });
+    if (skip) {
+      const grads = active.flat().map((p) => p.grad as Float32Array);
+      if (!Number.isFinite(getBackend().reduce(grads, 'maxAbs'))) return false;
+    }
+    for (const run of plans) run();
+    return true;
+  }
+
+  zeroGrad({ setToNone = false }: ZeroGradOptions = {}): void {
+    for (const group of this.paramGroups)
+      for (const p of group.params) {
+        if (setToNone) p.grad = null;
+        else if (p.grad) p.grad.fill(0);
+      }
+  }
+
+  /** A deep snapshot of the state and the hyperparameters, independent of the backend. */
+  stateDict(): StateDict {
+    const state: Record<number, ParamState> = {};
+    const paramGroups: StateDict['paramGroups'] = [];
+    let index = 0;
+    for (const group of this.paramGroups) {
+      const ids: number[] = [];
+      for (const p of group.params) {
+        const s = this.state.get(p);
+        if (s) state[index] = cloneValue(s) as ParamState;
+        ids.push(index++);
+      }
+      const { params: _params, ...options } = group;
+      paramGroups.push({ ...(cloneValue(options) as Record<string, unknown>), params: ids });
+    }
+    return { state, paramGroups };
+  }
+
+  /** Restores a snapshot taken from an optimizer of the same shape (on either backend). */
+  loadStateDict(stateDict: StateDict): void {
+    if (stateDict === null || typeof stateDict !== 'object' || !Array.isArray(stateDict.paramGroups))
+      throw new TypeError('stateDict must have a paramGroups array');
+    if (stateDict.state === null || typeof stateDict.state !== 'object')
+      throw new TypeError('stateDict must have a state object');
+    const groups = stateDict.paramGroups;
+    if (groups.length !== this.paramGroups.length)
+      throw new RangeError(`stateDict has ${groups.length} parameter groups, the optimizer has ${this.paramGroups.length}`);
+    const byIndex: Parameter[] = [];
+    groups.forEach((g, i) => {
+      const own = this.paramGroups[i].params;
+      if (!Array.isArray(g.params) || g.params.length !== own.length)
+        throw new RangeError(`stateDict.paramGroups[${i}] has a different number of parameters`);
+      g.params.forEach((id, k) => (byIndex[id] = own[k]));
+    });
+    // Check everything before changing anything.
+    const restored = new Map<Parameter, ParamState>();
+    for (const [key, s] of Object.entries(stateDict.state)) {
+      const p = byIndex[Number(key)];
+      if (p === undefined) throw new RangeError(`stateDict.state[${key}] matches no parameter`);
+      const copy: ParamState = {};
+      for (const [name, value] of Object.entries(s)) {
+        if (value instanceof Float32Array) {
+          if (value.length !== p.data.length)
+            throw new RangeError(`stateDict.state[${key}].${name} has length ${value.length}, the parameter has ${p.data.length}`);
+          copy[name] = value.slice();
+        } else if (typeof value === 'number' && Number.isFinite(value)) copy[name] = value;
+        else throw new TypeError(`stateDict.state[${key}].${name} must be a Float32Array or a finite number`);
+      }
+      restored.set(p, copy);
+    }
+    const newGroups = groups.map((g, i) => {
+      const { params: _ids, ...options } = g;
+      const merged = { ...this.paramGroups[i], ...(cloneValue(options) as object) } as ParamGroup & Options;
+      this.checkGroup(merged, `stateDict.paramGroups[${i}]`);
+      return merged;
+    });
+    this.state.clear();
+    for (const [p, s] of restored) this.state.set(p, s);
+    newGroups.forEach((g, i) => Object.assign(this.paramGroups[i], g));
+  }
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    // Tests switch the process-wide backend and ISA: run files one after another.
+    fileParallelism: false,
+  },
+});
