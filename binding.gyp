@@ -4,7 +4,17 @@
   "variables": {
     "kernel_sources": [
       "native/kernels/adam.cpp",
+      "native/kernels/adagrad.cpp",
+      "native/kernels/adadelta.cpp",
+      "native/kernels/adamax.cpp",
+      "native/kernels/elementwise.cpp",
+      "native/kernels/lamb.cpp",
+      "native/kernels/lion.cpp",
+      "native/kernels/nadam.cpp",
       "native/kernels/norm.cpp",
+      "native/kernels/radam.cpp",
+      "native/kernels/rmsprop.cpp",
+      "native/kernels/sgd.cpp",
       "native/kernels/table.cpp"
     ],
     "kernel_cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-std=c++17"]

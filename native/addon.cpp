@@ -12,8 +12,6 @@
 
 namespace {
 
-using fused::AdamScalars;
-using fused::AdamSlice;
 
 bool fail(Napi::Env env, bool range, const std::string& message) {
   if (range) Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
@@ -113,45 +111,159 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// adam(params, grads, expAvgs, expAvgSqs, maxExpAvgSqs | null, scalars: Float64Array(11))
-Napi::Value Adam(const Napi::CallbackInfo& info) {
-  const auto env = info.Env();
-  if (info.Length() != 6) {
-    fail(env, false, "adam expects 6 arguments");
-    return env.Undefined();
-  }
-  Spans p, g, m, v, vmax;
-  std::vector<double> s;
-  if (!unwrapList(env, info[0], "params", p) || !unwrapList(env, info[1], "grads", g) ||
-      !unwrapList(env, info[2], "expAvgs", m) || !unwrapList(env, info[3], "expAvgSqs", v) ||
-      !sameShape(env, p, "params", g, "grads") || !sameShape(env, p, "params", m, "expAvgs") ||
-      !sameShape(env, p, "params", v, "expAvgSqs") || !unwrapScalars(env, info[5], 11, s))
-    return env.Undefined();
-  const AdamScalars scalars{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8],
-                            static_cast<fused::WeightDecay>(static_cast<int>(s[9])), s[10] != 0.0};
-  if (s[9] != 0 && s[9] != 1 && s[9] != 2) {
-    fail(env, true, "scalars[9] (weight decay kind) must be 0, 1 or 2");
-    return env.Undefined();
-  }
-  if (scalars.amsgrad) {
-    if (!unwrapList(env, info[4], "maxExpAvgSqs", vmax) || !sameShape(env, p, "params", vmax, "maxExpAvgSqs"))
-      return env.Undefined();
-  } else if (!info[4].IsNull() && !info[4].IsUndefined() && !info[4].IsArray()) {
-    fail(env, false, "maxExpAvgSqs must be an array or null");
-    return env.Undefined();
-  }
+// What addon.cpp needs to know of each kind: its scalar names and its streams.
+struct StreamSpec {
+  const char* name;
+  bool written;
+  const char* enabledBy;  // a flag scalar's name, or "always"
+};
+struct KindSpec {
+  const char* name;
+  std::vector<const char*> scalars;
+  std::vector<StreamSpec> streams;
+};
 
-  const size_t total = totalLength(p);
-  const size_t parts = fused::partsFor(total);
-  const auto& k = fused::kernels();
+#define FUSED_NAME(name) #name,
+#define FUSED_STREAM(name, written, flag) StreamSpec{#name, written != 0, #flag},
+const std::vector<KindSpec>& kindSpecs() {
+  static const std::vector<KindSpec> specs = {
+#define FUSED_SPEC(kind, SCALARS, STREAMS) KindSpec{#kind, {SCALARS(FUSED_NAME)}, {STREAMS(FUSED_STREAM)}},
+      FUSED_STEP_KINDS(FUSED_SPEC)
+#undef FUSED_SPEC
+  };
+  return specs;
+}
+const KindSpec& lambSpec() {
+  static const KindSpec spec{"lamb", {FUSED_LAMB_SCALARS(FUSED_NAME)}, {FUSED_LAMB_STREAMS(FUSED_STREAM)}};
+  return spec;
+}
+#undef FUSED_NAME
+#undef FUSED_STREAM
+
+// The unwrapped, validated arguments of one step: a pointer list per stream (null when the
+// stream is disabled), the per-tensor lengths, and the scalars.
+struct StepArgs {
+  std::vector<Spans> streams;
+  std::vector<double> scalars;
+  size_t total = 0;
+};
+
+bool unwrapStep(Napi::Env env, const KindSpec& spec, const Napi::Value& lists, const Napi::Value& scalars,
+                StepArgs& out) {
+  if (!unwrapScalars(env, scalars, spec.scalars.size(), out.scalars)) return false;
+  if (!lists.IsObject() || lists.IsArray()) return fail(env, false, "streams must be an object of tensor lists");
+  const auto object = lists.As<Napi::Object>();
+  out.streams.resize(spec.streams.size());
+  for (size_t k = 0; k < spec.streams.size(); ++k) {
+    const auto& stream = spec.streams[k];
+    bool enabled = true;
+    if (std::string(stream.enabledBy) != "always") {
+      for (size_t j = 0; j < spec.scalars.size(); ++j)
+        if (std::string(stream.enabledBy) == spec.scalars[j]) enabled = out.scalars[j] != 0;
+    }
+    if (!enabled) continue;
+    napi_value value;
+    if (napi_get_named_property(env, object, stream.name, &value) != napi_ok) return false;
+    if (!unwrapList(env, Napi::Value(env, value), stream.name, out.streams[k])) return false;
+    if (k > 0 && !sameShape(env, out.streams[0], spec.streams[0].name, out.streams[k], stream.name)) return false;
+  }
+  out.total = totalLength(out.streams[0]);
+  return true;
+}
+
+// Calls visit(part, tensor, begin, end, pointers) over every piece of the step's work.
+template <class Visit>
+void forEachSlice(const StepArgs& args, size_t parts, size_t part, Visit&& visit) {
+  std::vector<float*> ptrs(args.streams.size());
+  fused::forEachPiece(args.streams[0].length, args.total, parts, part, [&](size_t t, size_t b, size_t e) {
+    for (size_t k = 0; k < ptrs.size(); ++k)
+      ptrs[k] = args.streams[k].data.empty() || args.streams[k].data[t] == nullptr ? nullptr
+                                                                                    : args.streams[k].data[t] + b;
+    visit(t, ptrs.data(), e - b);
+  });
+}
+
+// step(kind, streams: { param: Float32Array[], ... }, scalars: Float64Array)
+Napi::Value Step(const Napi::CallbackInfo& info) {
+  const auto env = info.Env();
+  const double kind = info.Length() == 3 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(kind >= 0 && kind < double(fused::Kind::count)) || kind != std::floor(kind)) {
+    fail(env, false, "step expects (kind index, streams, scalars)");
+    return env.Undefined();
+  }
+  StepArgs args;
+  if (!unwrapStep(env, kindSpecs()[size_t(kind)], info[1], info[2], args)) return env.Undefined();
+  const size_t parts = fused::partsFor(args.total);
+  const auto kernel = fused::kernels().step[size_t(kind)];
   fused::ThreadPool::instance().run(parts, [&](size_t part) {
-    fused::forEachPiece(p.length, total, parts, part, [&](size_t t, size_t b, size_t e) {
-      const AdamSlice slice{p.data[t] + b, g.data[t] + b, m.data[t] + b, v.data[t] + b,
-                            scalars.amsgrad ? vmax.data[t] + b : nullptr, e - b};
-      k.adam(scalars, slice);
+    forEachSlice(args, parts, part, [&](size_t, float* const* ptrs, size_t n) { kernel(args.scalars.data(), ptrs, n); });
+  });
+  return env.Undefined();
+}
+
+// lamb(streams, scalars): both passes in one call; returns nothing. The trust ratio of tensor t
+// is ||p_t|| / ||u_t||, or 1 when either norm is 0.
+Napi::Value Lamb(const Napi::CallbackInfo& info) {
+  const auto env = info.Env();
+  if (info.Length() != 2) {
+    fail(env, false, "lamb expects (streams, scalars)");
+    return env.Undefined();
+  }
+  StepArgs args;
+  if (!unwrapStep(env, lambSpec(), info[0], info[1], args)) return env.Undefined();
+  const size_t tensors = args.streams[0].length.size();
+  const size_t parts = fused::partsFor(args.total);
+  const auto& k = fused::kernels();
+  // sums[part][tensor] = {||p||², ||u||²}: added up in part order, so deterministic.
+  std::vector<double> sums(parts * tensors * 2, 0.0);
+  auto& pool = fused::ThreadPool::instance();
+  pool.run(parts, [&](size_t part) {
+    forEachSlice(args, parts, part, [&](size_t t, float* const* ptrs, size_t n) {
+      k.lambMoments(args.scalars.data(), ptrs, n, &sums[(part * tensors + t) * 2]);
+    });
+  });
+  const double lr = args.scalars[9];
+  std::vector<double> lrTrust(tensors);
+  for (size_t t = 0; t < tensors; ++t) {
+    double p = 0, u = 0;
+    for (size_t part = 0; part < parts; ++part) {
+      p += sums[(part * tensors + t) * 2];
+      u += sums[(part * tensors + t) * 2 + 1];
+    }
+    lrTrust[t] = p > 0 && u > 0 ? lr * (std::sqrt(p) / std::sqrt(u)) : lr;
+  }
+  pool.run(parts, [&](size_t part) {
+    forEachSlice(args, parts, part, [&](size_t t, float* const* ptrs, size_t n) {
+      k.lambApply(args.scalars.data(), ptrs, n, lrTrust[t]);
     });
   });
   return env.Undefined();
+}
+
+// kinds(): the layout of every kind, so JS packs scalars by name in this order.
+Napi::Value Kinds(const Napi::CallbackInfo& info) {
+  const auto env = info.Env();
+  auto result = Napi::Object::New(env);
+  auto describe = [&](const KindSpec& spec, double index) {
+    auto o = Napi::Object::New(env);
+    o.Set("index", index);
+    auto scalars = Napi::Array::New(env);
+    for (uint32_t i = 0; i < spec.scalars.size(); ++i) scalars.Set(i, spec.scalars[i]);
+    o.Set("scalars", scalars);
+    auto streams = Napi::Array::New(env);
+    for (uint32_t i = 0; i < spec.streams.size(); ++i) {
+      auto st = Napi::Object::New(env);
+      st.Set("name", spec.streams[i].name);
+      st.Set("written", spec.streams[i].written);
+      st.Set("enabledBy", spec.streams[i].enabledBy);
+      streams.Set(i, st);
+    }
+    o.Set("streams", streams);
+    result.Set(spec.name, o);
+  };
+  for (size_t i = 0; i < kindSpecs().size(); ++i) describe(kindSpecs()[i], double(i));
+  describe(lambSpec(), -1);
+  return result;
 }
 
 // reduce(tensors, op): op 0 = sum of squares, 1 = sum of |x|, 2 = max |x| (NaN if any NaN).
@@ -196,7 +308,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("selectIsa", Napi::Function::New(env, SelectIsa));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
-  exports.Set("adam", Napi::Function::New(env, Adam));
+  exports.Set("kinds", Napi::Function::New(env, Kinds));
+  exports.Set("step", Napi::Function::New(env, Step));
+  exports.Set("lamb", Napi::Function::New(env, Lamb));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   return exports;
 }

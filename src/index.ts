@@ -1,5 +1,5 @@
 // fused-optim: fast fused optimizer steps for Node.js, PyTorch-exact.
-export { backendInfo, useBackend, useIsa, setThreads, type BackendInfo, type BackendName } from './backend';
+export { backendInfo, setThreads, useBackend, useIsa, type BackendInfo, type BackendName } from './backend';
 export * as functional from './functional';
 export { gradNorm } from './grad/norm';
 export {
@@ -12,3 +12,11 @@ export {
   type ZeroGradOptions,
 } from './optim/optimizer';
 export { Adam, AdamW, type AdamOptions } from './optim/adam';
+export { Adamax, LAMB, NAdam, RAdam, type AdamLikeOptions, type NadamOptions } from './optim/adam-variants';
+export { Adadelta, type AdadeltaOptions } from './optim/adadelta';
+export { Adagrad, type AdagradOptions } from './optim/adagrad';
+export { Lion, type LionOptions } from './optim/lion';
+export { Lookahead, type LookaheadOptions, type LookaheadStateDict } from './optim/lookahead';
+export { RMSprop, type RmspropOptions } from './optim/rmsprop';
+export { SGD, type SgdOptions } from './optim/sgd';
+export { deserializeState, serializeState } from './optim/serialize';

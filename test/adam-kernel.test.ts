@@ -1,7 +1,8 @@
 // Native Adam/AdamW against the pure-TS specification, bit for bit, on every ISA of this machine.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { functional, setThreads, type AdamOptions } from '../src';
+import { functional, setThreads } from '../src';
+type AdamOptions = functional.AdamOptions;
 import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng, viewAt } from './helpers';
 
 type Variant = { name: string; decoupled: boolean; options: Omit<AdamOptions, 'step'> };

@@ -1,40 +1,23 @@
 // The kernel table: what every ISA implementation provides. Kernels do only per-element work
-// on one contiguous slice; per-step scalars arrive precomputed (in double, by the host side).
+// on one contiguous slice of each stream; per-step scalars arrive precomputed (in double, by
+// the host side) in the layout kinds.h declares.
 #pragma once
 #include <cstddef>
 
+#include "kinds.h"
+
 namespace fused {
 
-enum class WeightDecay { None, L2, Decoupled };
-
-// Per-step scalars of Adam/AdamW, all derived on the host side from the hyperparameters.
-struct AdamScalars {
-  double gradScale;     // multiplies every gradient; negative when maximizing
-  double l2;            // Adam's L2 weight decay folded into the gradient
-  double paramDecay;    // AdamW's 1 - lr * weightDecay
-  double oneMinusBeta1;
-  double beta2;
-  double oneMinusBeta2;
-  double stepSize;      // lr / (1 - beta1^t)
-  double bc2Sqrt;       // sqrt(1 - beta2^t)
-  double eps;
-  WeightDecay decay;
-  bool amsgrad;
-};
-
-// One tensor's slice of Adam state; maxExpAvgSq is null unless amsgrad.
-struct AdamSlice {
-  float* param;
-  const float* grad;
-  float* expAvg;
-  float* expAvgSq;
-  float* maxExpAvgSq;
-  size_t n;
-};
+// streams[k] points at element 0 of this slice of the k-th stream (nullptr if not enabled).
+using StepKernel = void (*)(const double* scalars, float* const* streams, size_t n);
 
 struct KernelTable {
   const char* isa;
-  void (*adam)(const AdamScalars&, const AdamSlice&);
+  StepKernel step[static_cast<size_t>(Kind::count)];
+  // LAMB pass 1: updates the moments and adds ||param||² and ||update||² to sums[0], sums[1].
+  void (*lambMoments)(const double* scalars, float* const* streams, size_t n, double* sums);
+  // LAMB pass 2: param -= lrTrust * update, the update recomputed from the new moments.
+  void (*lambApply)(const double* scalars, float* const* streams, size_t n, double lrTrust);
   double (*sumSquares)(const float* x, size_t n);  // accumulated in double
   double (*sumAbs)(const float* x, size_t n);      // accumulated in double
   float (*maxAbs)(const float* x, size_t n);       // NaN if any element is NaN

@@ -30,7 +30,7 @@ float maxAbs(const float* x, size_t n) {
   float* const ptrs[1] = {const_cast<float*>(x)};
   for_each_vector(ptrs, 0u, n, [&](float* const (&a)[1], size_t i) {
     const auto v = Vec::abs(Vec::load(a[0] + i));
-    best = Vec::max(best, v);
+    best = vmax(best, v);
     nans = Vec::add(nans, Vec::nan_lanes(v));
   });
   alignas(64) float lanes[Vec::width], nanLanes[Vec::width];

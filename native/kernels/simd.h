@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #if defined(FUSED_ISA_AVX512)
 #include <immintrin.h>
@@ -42,8 +43,8 @@ struct Vec {
   static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
   static T div(T a, T b) { return _mm512_div_ps(a, b); }
   static T sqrt(T a) { return _mm512_sqrt_ps(a); }
-  // a > b ? a : b, the JS backend's formula (NaN in a yields b)
-  static T max(T a, T b) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_GT_OQ), b, a); }
+  // a > b ? x : y, lane by lane (false when either is NaN), as the JS backend's ternaries
+  static T select_gt(T a, T b, T x, T y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_GT_OQ), y, x); }
   static T abs(T a) {
     return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(0x7fffffff)));
   }
@@ -81,7 +82,7 @@ struct Vec {
   static T mul(T a, T b) { return _mm256_mul_ps(a, b); }
   static T div(T a, T b) { return _mm256_div_ps(a, b); }
   static T sqrt(T a) { return _mm256_sqrt_ps(a); }
-  static T max(T a, T b) { return _mm256_blendv_ps(b, a, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
+  static T select_gt(T a, T b, T x, T y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
   static T abs(T a) { return _mm256_and_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff))); }
   static T nan_lanes(T a) { return _mm256_and_ps(_mm256_cmp_ps(a, a, _CMP_UNORD_Q), _mm256_set1_ps(1.0f)); }
 };
@@ -115,9 +116,9 @@ struct Vec {
   static T mul(T a, T b) { return _mm_mul_ps(a, b); }
   static T div(T a, T b) { return _mm_div_ps(a, b); }
   static T sqrt(T a) { return _mm_sqrt_ps(a); }
-  static T max(T a, T b) {
-    __m128 gt = _mm_cmpgt_ps(a, b);
-    return _mm_or_ps(_mm_and_ps(gt, a), _mm_andnot_ps(gt, b));
+  static T select_gt(T a, T b, T x, T y) {
+    const __m128 gt = _mm_cmpgt_ps(a, b);
+    return _mm_or_ps(_mm_and_ps(gt, x), _mm_andnot_ps(gt, y));
   }
   static T abs(T a) { return _mm_and_ps(a, _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff))); }
   static T nan_lanes(T a) { return _mm_and_ps(_mm_cmpunord_ps(a, a), _mm_set1_ps(1.0f)); }
@@ -152,7 +153,7 @@ struct Vec {
   static T mul(T a, T b) { return vmulq_f32(a, b); }
   static T div(T a, T b) { return vdivq_f32(a, b); }
   static T sqrt(T a) { return vsqrtq_f32(a); }
-  static T max(T a, T b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
+  static T select_gt(T a, T b, T x, T y) { return vbslq_f32(vcgtq_f32(a, b), x, y); }
   static T abs(T a) { return vabsq_f32(a); }
   static T nan_lanes(T a) {
     return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(vdupq_n_f32(1.0f)), vceqq_f32(a, a)));
@@ -184,7 +185,7 @@ struct Vec {
   static T mul(T a, T b) { return a * b; }
   static T div(T a, T b) { return a / b; }
   static T sqrt(T a) { return std::sqrt(a); }
-  static T max(T a, T b) { return a > b ? a : b; }
+  static T select_gt(T a, T b, T x, T y) { return a > b ? x : y; }
   static T abs(T a) { return std::fabs(a); }
   static T nan_lanes(T a) { return a != a ? 1.0f : 0.0f; }
 };
@@ -195,6 +196,19 @@ struct Acc {
   double sum() const { return s; }
 };
 #endif
+
+// Comparisons written once for every ISA, with the JS backend's exact semantics.
+inline Vec::T vmax(Vec::T a, Vec::T b) { return Vec::select_gt(a, b, a, b); }  // a > b ? a : b
+// c > 0 ? 1 : c < 0 ? -1 : c (keeps ±0 and NaN, like Math.sign)
+inline Vec::T vsign(Vec::T c) {
+  const auto zero = Vec::set1(0.0f);
+  return Vec::select_gt(c, zero, Vec::set1(1.0f), Vec::select_gt(zero, c, Vec::set1(-1.0f), c));
+}
+// x < -c ? -c : x > c ? c : x (NaN stays NaN, like torch.clamp)
+inline Vec::T vclamp(Vec::T x, Vec::T c) {
+  const auto lo = Vec::sub(Vec::set1(0.0f), c);
+  return Vec::select_gt(lo, x, lo, Vec::select_gt(x, c, c, x));
+}
 
 // Runs `body(ptrs, i)` over n elements of K parallel arrays, one vector at a time. The tail
 // (fewer than `width` elements) is staged through a zero-padded stack buffer so it goes
@@ -217,6 +231,18 @@ inline void for_each_vector(float* const (&ptrs)[K], uint32_t written, size_t n,
   body(tail, size_t(0));
   for (size_t k = 0; k < K; ++k)
     if (written & (1u << k)) std::memcpy(ptrs[k] + i, staged[k], rest * sizeof(float));
+}
+
+}  // namespace fused::FUSED_NS
+
+namespace fused::FUSED_NS {
+
+// Calls f with std::true_type or std::false_type: turns a per-step flag into a template
+// parameter, so the hot loop has no branch on it.
+template <class F>
+inline void with_flag(bool flag, F&& f) {
+  if (flag) f(std::true_type{});
+  else f(std::false_type{});
 }
 
 }  // namespace fused::FUSED_NS

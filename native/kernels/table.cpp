@@ -4,7 +4,11 @@
 
 namespace fused::FUSED_NS {
 
-void adam(const AdamScalars&, const AdamSlice&);
+#define FUSED_DECLARE_KERNEL(kind, SCALARS, STREAMS) void kind(const double*, float* const*, size_t);
+FUSED_STEP_KINDS(FUSED_DECLARE_KERNEL)
+#undef FUSED_DECLARE_KERNEL
+void lambMoments(const double*, float* const*, size_t, double*);
+void lambApply(const double*, float* const*, size_t, double);
 double sumSquares(const float*, size_t);
 double sumAbs(const float*, size_t);
 float maxAbs(const float*, size_t);
@@ -13,7 +17,15 @@ float maxAbs(const float*, size_t);
 #define FUSED_STR(x) FUSED_STR2(x)
 
 const KernelTable& table() {
-  static const KernelTable t{FUSED_STR(FUSED_NS), adam, sumSquares, sumAbs, maxAbs};
+#define FUSED_KERNEL_ENTRY(kind, SCALARS, STREAMS) kind,
+  static const KernelTable t{FUSED_STR(FUSED_NS),
+                             {FUSED_STEP_KINDS(FUSED_KERNEL_ENTRY)},
+                             lambMoments,
+                             lambApply,
+                             sumSquares,
+                             sumAbs,
+                             maxAbs};
+#undef FUSED_KERNEL_ENTRY
   return t;
 }
 

@@ -2,21 +2,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AdamScalars, AdamTensors, Backend, ReduceOp } from './types';
+import type { Backend, Kind, ReduceOp } from './types';
+
+interface KindLayout {
+  index: number;
+  scalars: string[];
+  streams: { name: string; written: boolean; enabledBy: string }[];
+}
 
 /** What build/Release/fused_optim.node exports (native/addon.cpp). */
-interface Addon {
+export interface Addon {
   info(): { isa: string; threads: number; isas: string[] };
   selectIsa(isa: string): boolean;
   setThreads(n: number): void;
-  adam(
-    params: Float32Array[],
-    grads: Float32Array[],
-    expAvgs: Float32Array[],
-    expAvgSqs: Float32Array[],
-    maxExpAvgSqs: Float32Array[] | null,
-    scalars: Float64Array,
-  ): void;
+  kinds(): Record<string, KindLayout>;
+  step(kind: number, streams: object, scalars: Float64Array): void;
+  lamb(streams: object, scalars: Float64Array): void;
   reduce(tensors: Float32Array[], op: number): number;
 }
 
@@ -60,24 +61,23 @@ export function loadAddon(): Addon | Error {
 const REDUCE_OPS: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs: 2 };
 
 export function nativeBackend(addon: Addon): NativeBackend {
-  // Reused every step: the layout is native/addon.cpp's AdamScalars, in order.
-  const adamScalars = new Float64Array(11);
+  const layouts = addon.kinds();
+  // One reusable Float64Array per kind: scalars are packed by the names the addon declares.
+  const packed = new Map<string, Float64Array>();
+  for (const [kind, layout] of Object.entries(layouts)) packed.set(kind, new Float64Array(layout.scalars.length));
+  const pack = (kind: Kind, scalars: object): Float64Array => {
+    const layout = layouts[kind];
+    const out = packed.get(kind) as Float64Array;
+    const values = scalars as Record<string, number | boolean>;
+    for (let i = 0; i < layout.scalars.length; i++) out[i] = +values[layout.scalars[i]];
+    return out;
+  };
   return {
     name: 'native',
     addon,
-    adam(t: AdamTensors, s: AdamScalars) {
-      adamScalars[0] = s.gradScale;
-      adamScalars[1] = s.l2;
-      adamScalars[2] = s.paramDecay;
-      adamScalars[3] = s.oneMinusBeta1;
-      adamScalars[4] = s.beta2;
-      adamScalars[5] = s.oneMinusBeta2;
-      adamScalars[6] = s.stepSize;
-      adamScalars[7] = s.bc2Sqrt;
-      adamScalars[8] = s.eps;
-      adamScalars[9] = s.decay;
-      adamScalars[10] = s.amsgrad ? 1 : 0;
-      addon.adam(t.params, t.grads, t.expAvgs, t.expAvgSqs, t.maxExpAvgSqs, adamScalars);
+    step(kind, streams, scalars) {
+      if (kind === 'lamb') addon.lamb(streams, pack(kind, scalars));
+      else addon.step(layouts[kind].index, streams, pack(kind, scalars));
     },
     reduce(tensors, op) {
       return addon.reduce(tensors, REDUCE_OPS[op]);

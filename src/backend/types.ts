@@ -1,41 +1,87 @@
-// The one interface both backends implement. Everything here is already validated by the
-// functional layer: backends trust their arguments (the native addon re-checks memory safety).
+// The one interface both backends implement, and the per-step scalars of every kernel kind.
+// Names and order match native/kernels/kinds.h, which the native backend checks at load time.
+// Everything arriving here is already validated by the functional layer: backends trust their
+// arguments (the native addon re-checks memory safety).
 
 export type BackendName = 'native' | 'js';
 
-/** Weight decay kinds: none, L2 folded into the gradient (Adam), decoupled (AdamW). */
+type Tensors = Float32Array[];
+
+/** Weight decay kinds of the Adam family: none, L2 folded into the gradient (Adam), decoupled (AdamW). */
 export const Decay = { None: 0, L2: 1, Decoupled: 2 } as const;
 export type Decay = (typeof Decay)[keyof typeof Decay];
 
-/** Per-step scalars of Adam/AdamW, computed once per step in double (see functional/adam.ts). */
-export interface AdamScalars {
-  gradScale: number;
-  l2: number;
-  paramDecay: number;
-  oneMinusBeta1: number;
-  beta2: number;
-  oneMinusBeta2: number;
-  stepSize: number;
-  bc2Sqrt: number;
-  eps: number;
-  decay: Decay;
-  amsgrad: boolean;
+/** Per-step scalars of each kind, computed once per step in double by src/functional. */
+export interface KernelScalars {
+  adam: {
+    gradScale: number; l2: number; paramDecay: number; oneMinusBeta1: number; beta2: number;
+    oneMinusBeta2: number; stepSize: number; bc2Sqrt: number; eps: number; decay: Decay; amsgrad: boolean;
+  };
+  sgd: {
+    gradScale: number; weightDecay: number; hasWeightDecay: boolean; momentum: number;
+    oneMinusDampening: number; lr: number; hasMomentum: boolean; nesterov: boolean; firstStep: boolean;
+  };
+  adagrad: { gradScale: number; weightDecay: number; hasWeightDecay: boolean; clr: number; eps: number };
+  rmsprop: {
+    gradScale: number; weightDecay: number; hasWeightDecay: boolean; alpha: number; oneMinusAlpha: number;
+    eps: number; lr: number; momentum: number; hasMomentum: boolean; centered: boolean;
+  };
+  adadelta: {
+    gradScale: number; weightDecay: number; hasWeightDecay: boolean; rho: number; oneMinusRho: number;
+    eps: number; lr: number;
+  };
+  adamax: {
+    gradScale: number; weightDecay: number; hasWeightDecay: boolean; oneMinusBeta1: number; beta2: number;
+    eps: number; clr: number;
+  };
+  nadam: {
+    gradScale: number; weightDecay: number; hasWeightDecay: boolean; oneMinusBeta1: number; beta2: number;
+    oneMinusBeta2: number; bc2: number; eps: number; gradStep: number; avgStep: number;
+  };
+  radam: {
+    gradScale: number; weightDecay: number; hasWeightDecay: boolean; oneMinusBeta1: number; beta2: number;
+    oneMinusBeta2: number; bc1: number; bc2Sqrt: number; eps: number; lr: number; rect: number; rectified: boolean;
+  };
+  lion: {
+    gradScale: number; paramDecay: number; lr: number; beta1: number; oneMinusBeta1: number; beta2: number;
+    oneMinusBeta2: number;
+  };
+  lamb: {
+    gradScale: number; oneMinusBeta1: number; beta2: number; oneMinusBeta2: number; bc1: number; bc2: number;
+    eps: number; weightDecay: number; hasWeightDecay: boolean; lr: number;
+  };
+  lookahead: { alpha: number };
+  scale: { factor: number };
+  accumulate: { scale: number };
+  clamp: { clipValue: number };
 }
 
-export interface AdamTensors {
-  params: Float32Array[];
-  grads: Float32Array[];
-  expAvgs: Float32Array[];
-  expAvgSqs: Float32Array[];
-  /** Present only with amsgrad. */
-  maxExpAvgSqs: Float32Array[] | null;
+/** The tensor lists ("streams") of each kind; optional ones are null when their flag is off. */
+export interface KernelStreams {
+  adam: { param: Tensors; grad: Tensors; expAvg: Tensors; expAvgSq: Tensors; maxExpAvgSq: Tensors | null };
+  sgd: { param: Tensors; grad: Tensors; momentumBuffer: Tensors | null };
+  adagrad: { param: Tensors; grad: Tensors; sum: Tensors };
+  rmsprop: { param: Tensors; grad: Tensors; squareAvg: Tensors; gradAvg: Tensors | null; momentumBuffer: Tensors | null };
+  adadelta: { param: Tensors; grad: Tensors; squareAvg: Tensors; accDelta: Tensors };
+  adamax: { param: Tensors; grad: Tensors; expAvg: Tensors; expInf: Tensors };
+  nadam: { param: Tensors; grad: Tensors; expAvg: Tensors; expAvgSq: Tensors };
+  radam: { param: Tensors; grad: Tensors; expAvg: Tensors; expAvgSq: Tensors };
+  lion: { param: Tensors; grad: Tensors; expAvg: Tensors };
+  lamb: { param: Tensors; grad: Tensors; expAvg: Tensors; expAvgSq: Tensors };
+  lookahead: { slow: Tensors; fast: Tensors };
+  scale: { x: Tensors };
+  accumulate: { dst: Tensors; src: Tensors };
+  clamp: { x: Tensors };
 }
+
+export type Kind = keyof KernelScalars;
 
 /** Reductions over a list of tensors, accumulated in double. maxAbs is NaN if any value is. */
 export type ReduceOp = 'sumSquares' | 'sumAbs' | 'maxAbs';
 
 export interface Backend {
   readonly name: BackendName;
-  adam(tensors: AdamTensors, scalars: AdamScalars): void;
+  /** One fused pass of `kind` over every tensor of the streams (LAMB: two passes, per-tensor trust ratio). */
+  step<K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K]): void;
   reduce(tensors: Float32Array[], op: ReduceOp): number;
 }

@@ -60,6 +60,43 @@ export abstract class Optimizer<Options extends object> {
   /** Validates one group's update and returns it, unrun (see planAdam). */
   protected abstract planGroup(group: ParamGroup & Options, params: Parameter[], gradScale: number): () => void;
 
+  /**
+   * The usual shape of planGroup: creates missing state with `init` (installed only when the
+   * step runs), groups parameters by their next step count (parameters that missed steps have
+   * their own: one backend call per count, one per group in the usual case), plans one call per
+   * count, and advances the counts after the calls ran.
+   */
+  protected planByStep(
+    params: Parameter[],
+    init: (p: Parameter, existing: ParamState | undefined) => ParamState | undefined,
+    planOne: (step: number, params: Parameter[], states: ParamState[]) => () => void,
+  ): () => void {
+    const fresh = new Map<Parameter, ParamState>();
+    const buckets = new Map<number, { params: Parameter[]; states: ParamState[] }>();
+    for (const p of params) {
+      const existing = this.state.get(p);
+      const created = init(p, existing);
+      if (created !== undefined) fresh.set(p, created);
+      const s = (created ?? existing) as ParamState;
+      const next = ((s.step as number | undefined) ?? 0) + 1;
+      const bucket = buckets.get(next) ?? { params: [], states: [] };
+      bucket.params.push(p);
+      bucket.states.push(s);
+      buckets.set(next, bucket);
+    }
+    const runs = [...buckets].map(([step, b]) => {
+      const run = planOne(step, b.params, b.states);
+      return () => {
+        run();
+        for (const s of b.states) s.step = step;
+      };
+    });
+    return () => {
+      for (const [p, s] of fresh) this.state.set(p, s);
+      for (const run of runs) run();
+    };
+  }
+
   addParamGroup(group: ParamGroup): void {
     if (group === null || typeof group !== 'object' || !Array.isArray(group.params))
       throw new TypeError('a parameter group must be an object with a params array');

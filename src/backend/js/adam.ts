@@ -1,17 +1,17 @@
-import { type AdamScalars, type AdamTensors, Decay } from '../types';
+import { Decay, type KernelScalars, type KernelStreams } from '../types';
 
 const f = Math.fround;
 
-// The readable specification of the native kernel (native/kernels/adam.cpp): every operation
-// is rounded to float32 in the same order, so results match the native backend bit for bit.
-export function adam(t: AdamTensors, s: AdamScalars): void {
+// The readable specification of native/kernels/adam.cpp: every operation is rounded to float32
+// in the same order, so the native backend reproduces these results bit for bit.
+export function adam(t: KernelStreams['adam'], s: KernelScalars['adam']): void {
   const gradScale = f(s.gradScale), l2 = f(s.l2), paramDecay = f(s.paramDecay);
   const omb1 = f(s.oneMinusBeta1), beta2 = f(s.beta2), omb2 = f(s.oneMinusBeta2);
   const stepSize = f(s.stepSize), bc2Sqrt = f(s.bc2Sqrt), eps = f(s.eps);
   const useL2 = s.decay === Decay.L2, decoupled = s.decay === Decay.Decoupled;
-  for (let k = 0; k < t.params.length; k++) {
-    const p = t.params[k], g = t.grads[k], m = t.expAvgs[k], v = t.expAvgSqs[k];
-    const vmax = s.amsgrad && t.maxExpAvgSqs ? t.maxExpAvgSqs[k] : null;
+  for (let k = 0; k < t.param.length; k++) {
+    const p = t.param[k], g = t.grad[k], m = t.expAvg[k], v = t.expAvgSq[k];
+    const vmax = s.amsgrad && t.maxExpAvgSq ? t.maxExpAvgSq[k] : null;
     for (let i = 0; i < p.length; i++) {
       let pi = p[i];
       let gi = f(g[i] * gradScale);

@@ -1,6 +1,28 @@
-import type { Backend } from '../types';
+import type { Backend, KernelScalars, KernelStreams, Kind } from '../types';
+import { adadelta } from './adadelta';
+import { adagrad } from './adagrad';
 import { adam } from './adam';
+import { adamax } from './adamax';
+import { accumulate, clamp, lookahead, scale } from './elementwise';
+import { lamb } from './lamb';
+import { lion } from './lion';
+import { nadam } from './nadam';
+import { radam } from './radam';
 import { reduce } from './reduce';
+import { rmsprop } from './rmsprop';
+import { sgd } from './sgd';
+
+type Kernels = { [K in Kind]: (streams: KernelStreams[K], scalars: KernelScalars[K]) => void };
+
+const kernels: Kernels = {
+  adam, sgd, adagrad, rmsprop, adadelta, adamax, nadam, radam, lion, lamb, lookahead, scale, accumulate, clamp,
+};
 
 /** The pure-TypeScript backend: the readable specification and the fallback. */
-export const jsBackend: Backend = { name: 'js', adam, reduce };
+export const jsBackend: Backend = {
+  name: 'js',
+  step(kind, streams, scalars) {
+    kernels[kind](streams, scalars);
+  },
+  reduce,
+};

@@ -1,0 +1,31 @@
+// Adadelta (torch.optim.Adadelta).
+#include "kernels.h"
+#include "simd.h"
+
+namespace fused::FUSED_NS {
+
+void adadelta(const double* raw, float* const* streams, size_t n) {
+  using V = Vec;
+  const auto s = readScalars<adadelta_scalars>(raw);
+  const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
+             rho = V::set1(float(s.rho)), omr = V::set1(float(s.oneMinusRho)), eps = V::set1(float(s.eps)),
+             lr = V::set1(float(s.lr));
+  with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
+    float* const ptrs[4] = {streams[0], streams[1], streams[2], streams[3]};
+    for_each_vector(ptrs, 0b1101u, n, [&](float* const (&a)[4], size_t i) {
+      const auto p = V::load(a[0] + i);
+      auto g = V::mul(V::load(a[1] + i), gradScale);
+      if constexpr (hasWd) g = V::add(g, V::mul(wd, p));
+      const auto sq = V::add(V::mul(V::load(a[2] + i), rho), V::mul(V::mul(omr, g), g));
+      const auto denom = V::sqrt(V::add(sq, eps));
+      auto acc = V::load(a[3] + i);
+      const auto delta = V::mul(V::div(V::sqrt(V::add(acc, eps)), denom), g);
+      acc = V::add(V::mul(acc, rho), V::mul(V::mul(omr, delta), delta));
+      V::store(a[2] + i, sq);
+      V::store(a[3] + i, acc);
+      V::store(a[0] + i, V::sub(p, V::mul(lr, delta)));
+    });
+  });
+}
+
+}  // namespace fused::FUSED_NS

@@ -1,0 +1,26 @@
+// Adagrad (torch.optim.Adagrad): sum += g², param -= clr · g / (√sum + eps).
+#include "kernels.h"
+#include "simd.h"
+
+namespace fused::FUSED_NS {
+
+void adagrad(const double* raw, float* const* streams, size_t n) {
+  using V = Vec;
+  const auto s = readScalars<adagrad_scalars>(raw);
+  const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
+             clr = V::set1(float(s.clr)), eps = V::set1(float(s.eps));
+  with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
+    float* const ptrs[3] = {streams[0], streams[1], streams[2]};
+    for_each_vector(ptrs, 0b101u, n, [&](float* const (&a)[3], size_t i) {
+      const auto p = V::load(a[0] + i);
+      auto g = V::mul(V::load(a[1] + i), gradScale);
+      if constexpr (hasWd) g = V::add(g, V::mul(wd, p));
+      const auto sum = V::add(V::load(a[2] + i), V::mul(g, g));
+      const auto denom = V::add(V::sqrt(sum), eps);
+      V::store(a[2] + i, sum);
+      V::store(a[0] + i, V::sub(p, V::mul(clr, V::div(g, denom))));
+    });
+  });
+}
+
+}  // namespace fused::FUSED_NS

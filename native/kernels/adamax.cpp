@@ -1,0 +1,29 @@
+// Adamax (torch.optim.Adamax): the infinity-norm variant of Adam.
+#include "kernels.h"
+#include "simd.h"
+
+namespace fused::FUSED_NS {
+
+void adamax(const double* raw, float* const* streams, size_t n) {
+  using V = Vec;
+  const auto s = readScalars<adamax_scalars>(raw);
+  const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
+             omb1 = V::set1(float(s.oneMinusBeta1)), beta2 = V::set1(float(s.beta2)), eps = V::set1(float(s.eps)),
+             clr = V::set1(float(s.clr));
+  with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
+    float* const ptrs[4] = {streams[0], streams[1], streams[2], streams[3]};
+    for_each_vector(ptrs, 0b1101u, n, [&](float* const (&a)[4], size_t i) {
+      const auto p = V::load(a[0] + i);
+      auto g = V::mul(V::load(a[1] + i), gradScale);
+      if constexpr (hasWd) g = V::add(g, V::mul(wd, p));
+      auto m = V::load(a[2] + i);
+      m = V::add(m, V::mul(omb1, V::sub(g, m)));
+      const auto inf = vmax(V::mul(V::load(a[3] + i), beta2), V::add(V::abs(g), eps));
+      V::store(a[2] + i, m);
+      V::store(a[3] + i, inf);
+      V::store(a[0] + i, V::sub(p, V::mul(clr, V::div(m, inf))));
+    });
+  });
+}
+
+}  // namespace fused::FUSED_NS

@@ -1,0 +1,39 @@
+// RAdam (torch.optim.RAdam): Adam with the variance rectification term; while ρ_t <= 5 the
+// update is un-adapted momentum SGD (`rectified` is 0).
+#include "kernels.h"
+#include "simd.h"
+
+namespace fused::FUSED_NS {
+
+void radam(const double* raw, float* const* streams, size_t n) {
+  using V = Vec;
+  const auto s = readScalars<radam_scalars>(raw);
+  const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
+             omb1 = V::set1(float(s.oneMinusBeta1)), beta2 = V::set1(float(s.beta2)),
+             omb2 = V::set1(float(s.oneMinusBeta2)), bc1 = V::set1(float(s.bc1)),
+             bc2Sqrt = V::set1(float(s.bc2Sqrt)), eps = V::set1(float(s.eps)), lr = V::set1(float(s.lr)),
+             rect = V::set1(float(s.rect));
+  with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
+    with_flag(s.rectified != 0, [&](auto rectified) {
+      float* const ptrs[4] = {streams[0], streams[1], streams[2], streams[3]};
+      for_each_vector(ptrs, 0b1101u, n, [&](float* const (&a)[4], size_t i) {
+        const auto p = V::load(a[0] + i);
+        auto g = V::mul(V::load(a[1] + i), gradScale);
+        if constexpr (hasWd) g = V::add(g, V::mul(wd, p));
+        auto m = V::load(a[2] + i);
+        m = V::add(m, V::mul(omb1, V::sub(g, m)));
+        const auto v = V::add(V::mul(V::load(a[3] + i), beta2), V::mul(V::mul(omb2, g), g));
+        auto update = V::mul(V::div(m, bc1), lr);
+        if constexpr (rectified) {
+          const auto adaptive = V::div(bc2Sqrt, V::add(V::sqrt(v), eps));
+          update = V::mul(V::mul(update, adaptive), rect);
+        }
+        V::store(a[0] + i, V::sub(p, update));
+        V::store(a[2] + i, m);
+        V::store(a[3] + i, v);
+      });
+    });
+  });
+}
+
+}  // namespace fused::FUSED_NS

@@ -1,0 +1,38 @@
+// SGD with optional momentum, dampening, Nesterov and L2 weight decay (torch.optim.SGD).
+// Operation order mirrors src/backend/js/sgd.ts.
+#include "kernels.h"
+#include "simd.h"
+
+namespace fused::FUSED_NS {
+
+void sgd(const double* raw, float* const* streams, size_t n) {
+  using V = Vec;
+  const auto s = readScalars<sgd_scalars>(raw);
+  const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
+             momentum = V::set1(float(s.momentum)), omd = V::set1(float(s.oneMinusDampening)),
+             lr = V::set1(float(s.lr));
+  with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
+    with_flag(s.hasMomentum != 0, [&](auto hasMomentum) {
+      with_flag(s.firstStep != 0, [&](auto first) {
+        with_flag(s.nesterov != 0, [&](auto nesterov) {
+          float* const ptrs[3] = {streams[0], streams[1], hasMomentum ? streams[2] : streams[0]};
+          const uint32_t written = hasMomentum ? 0b101u : 0b001u;
+          for_each_vector(ptrs, written, n, [&](float* const (&a)[3], size_t i) {
+            auto p = V::load(a[0] + i);
+            auto g = V::mul(V::load(a[1] + i), gradScale);
+            if constexpr (hasWd) g = V::add(g, V::mul(wd, p));
+            if constexpr (hasMomentum) {
+              // The first step starts the buffer at the gradient itself, as torch does.
+              const auto buf = first ? g : V::add(V::mul(V::load(a[2] + i), momentum), V::mul(omd, g));
+              V::store(a[2] + i, buf);
+              g = nesterov ? V::add(g, V::mul(momentum, buf)) : buf;
+            }
+            V::store(a[0] + i, V::sub(p, V::mul(lr, g)));
+          });
+        });
+      });
+    });
+  });
+}
+
+}  // namespace fused::FUSED_NS

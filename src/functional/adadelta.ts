@@ -1,0 +1,42 @@
+import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkNumber } from './validate';
+
+export interface AdadeltaOptions extends CommonOptions {
+  rho: number;
+  eps: number;
+}
+
+/** Adadelta over many tensors, as torch.optim.Adadelta. */
+export function planAdadelta(
+  params: Float32Array[],
+  grads: Float32Array[],
+  squareAvgs: Float32Array[],
+  accDeltas: Float32Array[],
+  options: AdadeltaOptions,
+) {
+  checkOptions(options);
+  const { lr, weightDecay, gradScale } = commonScalars(options);
+  const rho = checkNumber('rho', options.rho, { min: 0, max: 1 });
+  const eps = checkNumber('eps', options.eps, { min: 0 });
+  const [param, grad, squareAvg, accDelta] = checkStreams([
+    { name: 'params', list: params, written: true },
+    { name: 'grads', list: grads, written: false },
+    { name: 'squareAvgs', list: squareAvgs, written: true },
+    { name: 'accDeltas', list: accDeltas, written: true },
+  ]);
+  return plan(
+    'adadelta',
+    { param, grad, squareAvg, accDelta },
+    { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, rho, oneMinusRho: 1 - rho, eps, lr },
+  );
+}
+
+export function adadelta(
+  params: Float32Array[],
+  grads: Float32Array[],
+  squareAvgs: Float32Array[],
+  accDeltas: Float32Array[],
+  options: AdadeltaOptions,
+): void {
+  planAdadelta(params, grads, squareAvgs, accDeltas, options)();
+}

@@ -1,0 +1,28 @@
+import { checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkNumber } from './validate';
+
+export interface AdagradOptions extends CommonOptions {
+  step: number;
+  lrDecay: number;
+  eps: number;
+}
+
+/** Adagrad over many tensors, as torch.optim.Adagrad (stateSums start at initialAccumulatorValue). */
+export function planAdagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradOptions) {
+  checkOptions(options);
+  const { lr, weightDecay, gradScale } = commonScalars(options);
+  const step = checkStep(options.step);
+  const lrDecay = checkNumber('lrDecay', options.lrDecay, { min: 0 });
+  const eps = checkNumber('eps', options.eps, { min: 0 });
+  const [param, grad, sum] = checkStreams([
+    { name: 'params', list: params, written: true },
+    { name: 'grads', list: grads, written: false },
+    { name: 'stateSums', list: stateSums, written: true },
+  ]);
+  const clr = lr / (1 + (step - 1) * lrDecay);
+  return plan('adagrad', { param, grad, sum }, { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, clr, eps });
+}
+
+export function adagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradOptions): void {
+  planAdagrad(params, grads, stateSums, options)();
+}

@@ -1,0 +1,31 @@
+import { checkBeta, checkOptions, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+
+export interface LionOptions extends CommonOptions {
+  beta1: number;
+  beta2: number;
+}
+
+/** Lion (Chen et al. 2023, Algorithm 1) over many tensors: sign of the interpolated momentum, decoupled decay. */
+export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionOptions) {
+  checkOptions(options);
+  const { lr, weightDecay, gradScale } = commonScalars(options);
+  const beta1 = checkBeta('beta1', options.beta1);
+  const beta2 = checkBeta('beta2', options.beta2);
+  const [param, grad, expAvg] = checkStreams([
+    { name: 'params', list: params, written: true },
+    { name: 'grads', list: grads, written: false },
+    { name: 'expAvgs', list: expAvgs, written: true },
+  ]);
+  return plan(
+    'lion',
+    { param, grad, expAvg },
+    {
+      gradScale, paramDecay: 1 - lr * weightDecay, lr, beta1, oneMinusBeta1: 1 - beta1, beta2,
+      oneMinusBeta2: 1 - beta2,
+    },
+  );
+}
+
+export function lion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionOptions): void {
+  planLion(params, grads, expAvgs, options)();
+}

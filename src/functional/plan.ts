@@ -1,0 +1,50 @@
+// Shared plumbing of the functional entry points: check the tensor lists of one call, reject
+// memory shared with a written list, and return the backend call, not yet run.
+import { getBackend } from '../backend';
+import type { KernelScalars, KernelStreams, Kind } from '../backend/types';
+import { checkBoolean, checkNoOverlap, checkNumber, checkTensorList } from './validate';
+
+export interface StreamArg {
+  /** The argument's name in error messages, e.g. 'expAvgs'. */
+  name: string;
+  list: unknown;
+  written: boolean;
+}
+
+/** Validates every list against the first (the params) and returns them unwrapped. */
+export function checkStreams(args: StreamArg[]): Float32Array[][] {
+  const first = checkTensorList(args[0].name, args[0].list);
+  const like = { name: args[0].name, list: first };
+  const lists = args.map((a, i) => (i === 0 ? first : checkTensorList(a.name, a.list, like)));
+  checkNoOverlap(args.map((a, i) => ({ name: a.name, list: lists[i], writable: a.written })));
+  return lists;
+}
+
+export function plan<K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K]): () => void {
+  return () => getBackend().step(kind, streams, scalars);
+}
+
+/** Options every optimizer shares. */
+export interface CommonOptions {
+  lr: number;
+  weightDecay: number;
+  maximize?: boolean;
+  /** Multiplies every gradient inside the update (e.g. a clipping coefficient); 1 by default. */
+  gradScale?: number;
+}
+
+export function checkOptions(options: unknown): asserts options is Record<string, unknown> {
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+}
+
+/** lr, weightDecay, and the signed gradient scale (negative when maximizing). */
+export function commonScalars(o: CommonOptions): { lr: number; weightDecay: number; gradScale: number } {
+  const lr = checkNumber('lr', o.lr, { min: 0 });
+  const weightDecay = checkNumber('weightDecay', o.weightDecay, { min: 0 });
+  const maximize = o.maximize === undefined ? false : checkBoolean('maximize', o.maximize);
+  const gradScale = o.gradScale === undefined ? 1 : checkNumber('gradScale', o.gradScale);
+  return { lr, weightDecay, gradScale: maximize ? -gradScale : gradScale };
+}
+
+export const checkBeta = (name: string, value: unknown) => checkNumber(name, value, { min: 0, max: 1, maxExclusive: true });
+export const checkStep = (value: unknown) => checkNumber('step', value, { min: 1, integer: true });

@@ -1,0 +1,57 @@
+import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkNumber } from './validate';
+
+export interface RadamOptions extends CommonOptions {
+  step: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/** RAdam over many tensors, as torch.optim.RAdam (un-adapted steps while ρ_t <= 5). */
+export function planRadam(
+  params: Float32Array[],
+  grads: Float32Array[],
+  expAvgs: Float32Array[],
+  expAvgSqs: Float32Array[],
+  options: RadamOptions,
+) {
+  checkOptions(options);
+  const { lr, weightDecay, gradScale } = commonScalars(options);
+  const step = checkStep(options.step);
+  const beta1 = checkBeta('beta1', options.beta1);
+  const beta2 = checkBeta('beta2', options.beta2);
+  const eps = checkNumber('eps', options.eps, { min: 0 });
+  const [param, grad, expAvg, expAvgSq] = checkStreams([
+    { name: 'params', list: params, written: true },
+    { name: 'grads', list: grads, written: false },
+    { name: 'expAvgs', list: expAvgs, written: true },
+    { name: 'expAvgSqs', list: expAvgSqs, written: true },
+  ]);
+  const bc1 = 1 - beta1 ** step;
+  const bc2 = 1 - beta2 ** step;
+  const rhoInf = 2 / (1 - beta2) - 1;
+  const rhoT = rhoInf - (2 * step * beta2 ** step) / bc2;
+  const rectified = rhoT > 5;
+  const rect = rectified
+    ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
+    : 0;
+  return plan(
+    'radam',
+    { param, grad, expAvg, expAvgSq },
+    {
+      gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, oneMinusBeta1: 1 - beta1, beta2,
+      oneMinusBeta2: 1 - beta2, bc1, bc2Sqrt: Math.sqrt(bc2), eps, lr, rect, rectified,
+    },
+  );
+}
+
+export function radam(
+  params: Float32Array[],
+  grads: Float32Array[],
+  expAvgs: Float32Array[],
+  expAvgSqs: Float32Array[],
+  options: RadamOptions,
+): void {
+  planRadam(params, grads, expAvgs, expAvgSqs, options)();
+}

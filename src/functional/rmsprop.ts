@@ -1,0 +1,55 @@
+import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkBoolean, checkNumber } from './validate';
+
+export interface RmspropOptions extends CommonOptions {
+  alpha: number;
+  eps: number;
+  momentum: number;
+  centered: boolean;
+}
+
+/** RMSprop over many tensors, as torch.optim.RMSprop. gradAvgs only when centered, momentumBuffers only with momentum. */
+export function planRmsprop(
+  params: Float32Array[],
+  grads: Float32Array[],
+  squareAvgs: Float32Array[],
+  gradAvgs: Float32Array[] | null,
+  momentumBuffers: Float32Array[] | null,
+  options: RmspropOptions,
+) {
+  checkOptions(options);
+  const { lr, weightDecay, gradScale } = commonScalars(options);
+  const alpha = checkNumber('alpha', options.alpha, { min: 0 });
+  const eps = checkNumber('eps', options.eps, { min: 0 });
+  const momentum = checkNumber('momentum', options.momentum, { min: 0 });
+  const centered = checkBoolean('centered', options.centered);
+  const lists = checkStreams([
+    { name: 'params', list: params, written: true },
+    { name: 'grads', list: grads, written: false },
+    { name: 'squareAvgs', list: squareAvgs, written: true },
+    ...(centered ? [{ name: 'gradAvgs', list: gradAvgs, written: true }] : []),
+    ...(momentum > 0 ? [{ name: 'momentumBuffers', list: momentumBuffers, written: true }] : []),
+  ]);
+  const [param, grad, squareAvg] = lists;
+  const gradAvg = centered ? lists[3] : null;
+  const momentumBuffer = momentum > 0 ? lists[centered ? 4 : 3] : null;
+  return plan(
+    'rmsprop',
+    { param, grad, squareAvg, gradAvg, momentumBuffer },
+    {
+      gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, alpha, oneMinusAlpha: 1 - alpha, eps, lr,
+      momentum, hasMomentum: momentum > 0, centered,
+    },
+  );
+}
+
+export function rmsprop(
+  params: Float32Array[],
+  grads: Float32Array[],
+  squareAvgs: Float32Array[],
+  gradAvgs: Float32Array[] | null,
+  momentumBuffers: Float32Array[] | null,
+  options: RmspropOptions,
+): void {
+  planRmsprop(params, grads, squareAvgs, gradAvgs, momentumBuffers, options)();
+}

@@ -1,0 +1,36 @@
+import { planAdagrad } from '../functional/adagrad';
+import { checkNumber } from '../functional/validate';
+import { checkCommon } from './adam';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
+import { buffers, datas, grads, zeros } from './state';
+
+export interface AdagradOptions {
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  initialAccumulatorValue: number;
+  eps: number;
+  maximize: boolean;
+}
+
+/** Adagrad (Duchi et al., 2011), as torch.optim.Adagrad. */
+export class Adagrad extends Optimizer<AdagradOptions> {
+  constructor(params: Parameter[] | ParamGroup[], options: Partial<AdagradOptions> = {}) {
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...options });
+  }
+
+  protected checkGroup(g: ParamGroup & AdagradOptions, where: string): void {
+    checkCommon(where, g);
+    checkNumber(`${where}.lrDecay`, g.lrDecay, { min: 0 });
+    checkNumber(`${where}.initialAccumulatorValue`, g.initialAccumulatorValue, { min: 0 });
+    checkNumber(`${where}.eps`, g.eps, { min: 0 });
+  }
+
+  protected planGroup(g: ParamGroup & AdagradOptions, params: Parameter[], gradScale: number): () => void {
+    return this.planByStep(
+      params,
+      (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['sum'], g.initialAccumulatorValue) } : undefined),
+      (step, ps, states) => planAdagrad(datas(ps), grads(ps), buffers(states, 'sum'), { ...g, step, gradScale }),
+    );
+  }
+}

@@ -1,0 +1,108 @@
+// Adam's relatives that share its options shape: Adamax, NAdam, RAdam, LAMB.
+import { planAdamax } from '../functional/adamax';
+import { planLamb } from '../functional/lamb';
+import { planNadam } from '../functional/nadam';
+import { planRadam } from '../functional/radam';
+import { checkNumber } from '../functional/validate';
+import { checkBetas, checkCommon } from './adam';
+import { Optimizer, type ParamGroup, type Parameter, type ParamState } from './optimizer';
+import { buffers, datas, grads, zeros } from './state';
+
+export interface AdamLikeOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  maximize: boolean;
+}
+
+export interface NadamOptions extends AdamLikeOptions {
+  momentumDecay: number;
+}
+
+type Planner<O> = (g: O & { step: number; beta1: number; beta2: number; gradScale: number }, ps: Parameter[], states: ParamState[]) => () => void;
+
+abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
+  protected abstract readonly bufferNames: string[];
+  protected abstract readonly planner: Planner<O>;
+
+  protected checkGroup(g: ParamGroup & O, where: string): void {
+    checkCommon(where, g);
+    checkBetas(where, g.betas);
+    checkNumber(`${where}.eps`, g.eps, { min: 0 });
+  }
+
+  protected planGroup(g: ParamGroup & O, params: Parameter[], gradScale: number): () => void {
+    return this.planByStep(
+      params,
+      (p, s) => (s === undefined ? { step: 0, ...this.initialState(), ...zeros(p, this.bufferNames) } : undefined),
+      (step, ps, states) => this.planner({ ...g, step, beta1: g.betas[0], beta2: g.betas[1], gradScale }, ps, states),
+    );
+  }
+
+  protected initialState(): ParamState {
+    return {};
+  }
+}
+
+const ADAM_LIKE = { betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0, maximize: false };
+
+/** Adamax, the infinity-norm Adam (Kingma & Ba, 2015), as torch.optim.Adamax. */
+export class Adamax extends AdamLike<AdamLikeOptions> {
+  protected readonly bufferNames = ['expAvg', 'expInf'];
+  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states) =>
+    planAdamax(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expInf'), o);
+  constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
+    super(params, { lr: 2e-3, ...ADAM_LIKE, ...options });
+  }
+}
+
+/** NAdam (Dozat, 2016) with PyTorch 2.x's μ schedule, as torch.optim.NAdam. */
+export class NAdam extends AdamLike<NadamOptions> {
+  protected readonly bufferNames = ['expAvg', 'expAvgSq'];
+  protected readonly planner: Planner<NadamOptions> = (o, ps, states) => {
+    // Parameters with the same step count share their μ product (it depends on the count only).
+    const { run, muProduct } = planNadam(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), {
+      ...o,
+      muProduct: states[0].muProduct as number,
+    });
+    return () => {
+      run();
+      for (const s of states) s.muProduct = muProduct;
+    };
+  };
+  constructor(params: Parameter[] | ParamGroup[], options: Partial<NadamOptions> = {}) {
+    super(params, { lr: 2e-3, ...ADAM_LIKE, momentumDecay: 4e-3, ...options });
+  }
+  protected override checkGroup(g: ParamGroup & NadamOptions, where: string): void {
+    super.checkGroup(g, where);
+    checkNumber(`${where}.momentumDecay`, g.momentumDecay, { min: 0 });
+  }
+  protected override initialState(): ParamState {
+    return { muProduct: 1 };
+  }
+}
+
+/** RAdam (Liu et al., 2020), as torch.optim.RAdam. */
+export class RAdam extends AdamLike<AdamLikeOptions> {
+  protected readonly bufferNames = ['expAvg', 'expAvgSq'];
+  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states) =>
+    planRadam(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), o);
+  constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
+    super(params, { lr: 1e-3, ...ADAM_LIKE, ...options });
+  }
+}
+
+/** LAMB (You et al., 2019): Adam direction with a per-tensor trust ratio, for large batches. */
+export class LAMB extends AdamLike<AdamLikeOptions> {
+  protected readonly bufferNames = ['expAvg', 'expAvgSq'];
+  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states) =>
+    planLamb(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), o);
+  constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
+    super(params, { lr: 1e-3, ...ADAM_LIKE, eps: 1e-6, ...options });
+  }
+  protected override checkGroup(g: ParamGroup & AdamLikeOptions, where: string): void {
+    super.checkGroup(g, where);
+    checkNumber(`${where}.eps`, g.eps, { min: 0, minExclusive: true });
+  }
+}

@@ -1,0 +1,90 @@
+import { lookaheadSync } from '../functional/tensors';
+import { checkNumber } from '../functional/validate';
+import type { Optimizer, ParamGroup, Parameter, StateDict, StepOptions, ZeroGradOptions } from './optimizer';
+
+export interface LookaheadOptions {
+  /** Inner steps between syncs. */
+  k: number;
+  /** How far the slow weights move toward the fast ones at a sync. */
+  alpha: number;
+}
+
+export interface LookaheadStateDict {
+  optimizer: StateDict;
+  k: number;
+  alpha: number;
+  stepCount: number;
+  /** Slow weights by parameter position, as in StateDict.state. */
+  slow: Record<number, Float32Array>;
+}
+
+/**
+ * Lookahead (Zhang et al., 2019) around any optimizer: every k steps the slow weights move
+ * alpha of the way to the fast ones and the fast weights restart from them (one fused call).
+ * Schedulers can drive it directly: paramGroups is the inner optimizer's.
+ */
+export class Lookahead {
+  readonly k: number;
+  readonly alpha: number;
+  private stepCount = 0;
+  private readonly slow = new Map<Parameter, Float32Array>();
+
+  constructor(
+    readonly optimizer: Optimizer<object>,
+    { k = 5, alpha = 0.5 }: Partial<LookaheadOptions> = {},
+  ) {
+    this.k = checkNumber('k', k, { min: 1, integer: true });
+    this.alpha = checkNumber('alpha', alpha, { min: 0, max: 1 });
+    for (const p of this.params()) this.slow.set(p, p.data.slice());
+  }
+
+  get paramGroups(): Array<ParamGroup & object> {
+    return this.optimizer.paramGroups;
+  }
+
+  private params(): Parameter[] {
+    return this.optimizer.paramGroups.flatMap((g) => g.params);
+  }
+
+  step(options: StepOptions = {}): boolean {
+    if (!this.optimizer.step(options)) return false;
+    this.stepCount++;
+    if (this.stepCount % this.k === 0) {
+      const params = this.params();
+      for (const p of params) if (!this.slow.has(p)) this.slow.set(p, p.data.slice()); // added after construction
+      lookaheadSync(params.map((p) => this.slow.get(p) as Float32Array), params.map((p) => p.data), this.alpha);
+    }
+    return true;
+  }
+
+  zeroGrad(options?: ZeroGradOptions): void {
+    this.optimizer.zeroGrad(options);
+  }
+
+  stateDict(): LookaheadStateDict {
+    const slow: Record<number, Float32Array> = {};
+    this.params().forEach((p, i) => {
+      const s = this.slow.get(p);
+      if (s) slow[i] = s.slice();
+    });
+    return { optimizer: this.optimizer.stateDict(), k: this.k, alpha: this.alpha, stepCount: this.stepCount, slow };
+  }
+
+  loadStateDict(sd: LookaheadStateDict): void {
+    if (sd === null || typeof sd !== 'object') throw new TypeError('stateDict must be an object');
+    const stepCount = checkNumber('stateDict.stepCount', sd.stepCount, { min: 0, integer: true });
+    const params = this.params();
+    const slow = new Map<Parameter, Float32Array>();
+    for (const [key, value] of Object.entries(sd.slow ?? {})) {
+      const p = params[Number(key)];
+      if (p === undefined) throw new RangeError(`stateDict.slow[${key}] matches no parameter`);
+      if (!(value instanceof Float32Array) || value.length !== p.data.length)
+        throw new RangeError(`stateDict.slow[${key}] must be a Float32Array of length ${p.data.length}`);
+      slow.set(p, value.slice());
+    }
+    this.optimizer.loadStateDict(sd.optimizer);
+    this.stepCount = stepCount;
+    this.slow.clear();
+    for (const [p, s] of slow) this.slow.set(p, s);
+  }
+}

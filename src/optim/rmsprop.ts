@@ -1,0 +1,46 @@
+import { planRmsprop } from '../functional/rmsprop';
+import { checkBoolean, checkNumber } from '../functional/validate';
+import { checkCommon } from './adam';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
+import { buffers, datas, grads, zeros } from './state';
+
+export interface RmspropOptions {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+  maximize: boolean;
+}
+
+/** RMSprop (Hinton), optionally centered and with momentum, as torch.optim.RMSprop. */
+export class RMSprop extends Optimizer<RmspropOptions> {
+  constructor(params: Parameter[] | ParamGroup[], options: Partial<RmspropOptions> = {}) {
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...options });
+  }
+
+  protected checkGroup(g: ParamGroup & RmspropOptions, where: string): void {
+    checkCommon(where, g);
+    checkNumber(`${where}.alpha`, g.alpha, { min: 0 });
+    checkNumber(`${where}.eps`, g.eps, { min: 0 });
+    checkNumber(`${where}.momentum`, g.momentum, { min: 0 });
+    checkBoolean(`${where}.centered`, g.centered);
+  }
+
+  protected planGroup(g: ParamGroup & RmspropOptions, params: Parameter[], gradScale: number): () => void {
+    const wanted = ['squareAvg', ...(g.momentum > 0 ? ['momentumBuffer'] : []), ...(g.centered ? ['gradAvg'] : [])];
+    return this.planByStep(
+      params,
+      (p, s) => {
+        const missing = wanted.filter((name) => !(s?.[name] instanceof Float32Array));
+        return missing.length ? { step: 0, ...s, ...zeros(p, missing) } : undefined;
+      },
+      (_, ps, states) =>
+        planRmsprop(
+          datas(ps), grads(ps), buffers(states, 'squareAvg'), g.centered ? buffers(states, 'gradAvg') : null,
+          g.momentum > 0 ? buffers(states, 'momentumBuffer') : null, { ...g, gradScale },
+        ),
+    );
+  }
+}

@@ -1,0 +1,39 @@
+import { planSgd } from '../functional/sgd';
+import { checkBoolean, checkNumber } from '../functional/validate';
+import { checkCommon } from './adam';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
+import { datas, grads } from './state';
+
+export interface SgdOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+/** Stochastic gradient descent with optional (Nesterov) momentum, as torch.optim.SGD. */
+export class SGD extends Optimizer<SgdOptions> {
+  constructor(params: Parameter[] | ParamGroup[], options: Partial<SgdOptions> = {}) {
+    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options });
+  }
+
+  protected checkGroup(g: ParamGroup & SgdOptions, where: string): void {
+    checkCommon(where, g);
+    checkNumber(`${where}.momentum`, g.momentum, { min: 0 });
+    checkNumber(`${where}.dampening`, g.dampening);
+    if (checkBoolean(`${where}.nesterov`, g.nesterov) && (g.momentum <= 0 || g.dampening !== 0))
+      throw new RangeError(`${where}: nesterov requires momentum > 0 and dampening = 0`);
+  }
+
+  protected planGroup(g: ParamGroup & SgdOptions, params: Parameter[], gradScale: number): () => void {
+    const momentumBuffers = params.map((p) => (this.state.get(p)?.momentumBuffer as Float32Array | undefined) ?? null);
+    const run = planSgd(datas(params), grads(params), momentumBuffers, { ...g, gradScale });
+    return () => {
+      run();
+      if (g.momentum !== 0)
+        params.forEach((p, i) => this.state.set(p, { momentumBuffer: momentumBuffers[i] as Float32Array }));
+    };
+  }
+}
