@@ -1,0 +1,77 @@
+// The package as users get it: import and require by name (dist/, built by `npm test`'s
+// pretest), environment overrides read at load time, and the TS fallback without the addon.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { machineIsas } from './helpers';
+
+const root = join(__dirname, '..');
+
+function run(code: string, { env = {}, cwd = root, esm = true } = {}) {
+  const r = spawnSync(process.execPath, [...(esm ? ['--input-type=module'] : []), '-e', code], {
+    cwd,
+    env: { ...process.env, FUSED_OPTIM_BACKEND: '', FUSED_OPTIM_ISA: '', FUSED_OPTIM_THREADS: '', ...env },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
+  return { out: JSON.parse(r.stdout.trim().split('\n').at(-1) as string), stderr: r.stderr };
+}
+
+const INFO_ESM = "import { backendInfo } from 'fused-optim'; console.log(JSON.stringify(backendInfo()));";
+const best = machineIsas().at(-1);
+
+describe('the package by name', () => {
+  it('import() gives the native backend on the best ISA with all cores', () => {
+    const { out } = run(INFO_ESM);
+    expect(out).toMatchObject({ name: 'native', isa: best });
+    expect(out.threads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('require() works too and runs a step', () => {
+    const code = `const f = require('fused-optim');
+      const p = { data: new Float32Array([2]), grad: new Float32Array([2]) };
+      new f.AdamW([p], { lr: 0.1 }).step();
+      console.log(JSON.stringify({ info: f.backendInfo(), theta: p.data[0] }));`;
+    const { out } = run(code, { esm: false });
+    expect(out.info.name).toBe('native');
+    expect(out.theta).toBeCloseTo(1.898, 6);
+  });
+});
+
+describe('environment overrides', () => {
+  it.each(machineIsas())('FUSED_OPTIM_ISA=%s is honoured', (isa) => {
+    expect(run(INFO_ESM, { env: { FUSED_OPTIM_ISA: isa } }).out.isa).toBe(isa);
+  });
+
+  it('an ISA the CPU lacks falls back to the best one, with a warning', () => {
+    const { out, stderr } = run(INFO_ESM, { env: { FUSED_OPTIM_ISA: 'avx9000' } });
+    expect(out.isa).toBe(best);
+    expect(stderr).toMatch(/FUSED_OPTIM_ISA=avx9000 is not supported/);
+  });
+
+  it('FUSED_OPTIM_BACKEND=js and FUSED_OPTIM_THREADS=1', () => {
+    expect(run(INFO_ESM, { env: { FUSED_OPTIM_BACKEND: 'js' } }).out.name).toBe('js');
+    expect(run(INFO_ESM, { env: { FUSED_OPTIM_THREADS: '1' } }).out.threads).toBe(1);
+  });
+});
+
+describe('without the native addon', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fused-optim-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it('falls back to the TS backend with a one-line hint, and still trains', () => {
+    const pkg = join(dir, 'node_modules', 'fused-optim');
+    cpSync(join(root, 'dist'), join(pkg, 'dist'), { recursive: true });
+    cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
+    const code = `import { backendInfo, Adam } from 'fused-optim';
+      const p = { data: new Float32Array([1]), grad: new Float32Array([1]) };
+      new Adam([p], { lr: 0.5 }).step();
+      console.log(JSON.stringify({ ...backendInfo(), theta: p.data[0] }));`;
+    const { out, stderr } = run(code, { cwd: dir });
+    expect(out.name).toBe('js');
+    expect(out.nativeError).toMatch(/fused_optim\.node is missing/);
+    expect(out.theta).toBeCloseTo(0.5, 6);
+    expect(stderr).toMatch(/npx fused-optim build/);
+  });
+});
