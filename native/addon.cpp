@@ -266,7 +266,8 @@ Napi::Value Kinds(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// reduce(tensors, op): op 0 = sum of squares, 1 = sum of |x|, 2 = max |x| (NaN if any NaN).
+// reduce(tensors, op): op 0 = sum of squares, 1 = sum of |x|, 2 = max |x| (NaN if any NaN),
+// 3 = plain float sum (the read-only bandwidth probe).
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   const auto env = info.Env();
   Spans x;
@@ -275,8 +276,8 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   const double op = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
-  if (op != 0 && op != 1 && op != 2) {
-    fail(env, true, "op must be 0, 1 or 2");
+  if (op != 0 && op != 1 && op != 2 && op != 3) {
+    fail(env, true, "op must be 0, 1, 2 or 3");
     return env.Undefined();
   }
   const size_t total = totalLength(x);
@@ -289,6 +290,7 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
       const float* data = x.data[t] + b;
       if (op == 0) acc += k.sumSquares(data, e - b);
       else if (op == 1) acc += k.sumAbs(data, e - b);
+      else if (op == 3) acc += k.sumFloat(data, e - b);
       else {
         const double m = k.maxAbs(data, e - b);
         acc = (m > acc || std::isnan(m)) && !std::isnan(acc) ? m : acc;

@@ -43,6 +43,7 @@ const CASES: Case[] = [
   { name: 'scale', kind: 'scale', scalars: { factor: 0.3 }, streams: { x: 'signed' } },
   { name: 'accumulate', kind: 'accumulate', scalars: { scale: 0.25 }, streams: { dst: 'signed', src: 'signed' } },
   { name: 'clamp', kind: 'clamp', scalars: { clipValue: 0.5 }, streams: { x: 'signed' } },
+  { name: 'probe', kind: 'probe', scalars: { unused: 0 }, streams: { a: 'signed', b: 'signed', c: 'signed', d: 'signed' } },
 ];
 
 type Streams = Record<string, Float32Array[] | null>;

@@ -264,7 +264,7 @@ describe('Optimizer semantics', () => {
     const lengths = [9, 40];
     const grads = gradSequence(lengths, 6, 60);
     const native = makeParams(lengths, 61);
-    const viaJs = native.map((p) => ({ data: p.data.slice(), grad: null }));
+    const viaJs: Parameter[] = native.map((p) => ({ data: p.data.slice(), grad: null }));
     const o1 = new AdamW(native, { amsgrad: true });
     grads.forEach((gs) => {
       native.forEach((p, k) => (p.grad = gs[k]));

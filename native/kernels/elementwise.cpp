@@ -42,4 +42,15 @@ void clamp(const double* raw, float* const* streams, size_t n) {
   });
 }
 
+// a += b; c += b; d += b: the streaming probe the benchmark measures optimizers against.
+void probe(const double*, float* const* streams, size_t n) {
+  float* const ptrs[4] = {streams[0], streams[1], streams[2], streams[3]};
+  for_each_vector(ptrs, 0b1101u, n, [&](float* const (&a)[4], size_t i) {
+    const auto b = Vec::load(a[1] + i);
+    Vec::store(a[0] + i, Vec::add(Vec::load(a[0] + i), b));
+    Vec::store(a[2] + i, Vec::add(Vec::load(a[2] + i), b));
+    Vec::store(a[3] + i, Vec::add(Vec::load(a[3] + i), b));
+  });
+}
+
 }  // namespace fused::FUSED_NS

@@ -21,6 +21,7 @@ struct KernelTable {
   double (*sumSquares)(const float* x, size_t n);  // accumulated in double
   double (*sumAbs)(const float* x, size_t n);      // accumulated in double
   float (*maxAbs)(const float* x, size_t n);       // NaN if any element is NaN
+  double (*sumFloat)(const float* x, size_t n);    // float lanes: the read-only bandwidth probe
 };
 
 }  // namespace fused

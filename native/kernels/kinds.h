@@ -33,6 +33,7 @@
 #define FUSED_SCALE_SCALARS(X) X(factor)
 #define FUSED_ACCUMULATE_SCALARS(X) X(scale)
 #define FUSED_CLAMP_SCALARS(X) X(clipValue)
+#define FUSED_PROBE_SCALARS(X) X(unused)
 
 // S(name, written, enabledBy): enabledBy is a flag scalar's name, or `always`.
 #define FUSED_ADAM_STREAMS(S) \
@@ -52,6 +53,8 @@
 #define FUSED_SCALE_STREAMS(S) S(x, 1, always)
 #define FUSED_ACCUMULATE_STREAMS(S) S(dst, 1, always) S(src, 0, always)
 #define FUSED_CLAMP_STREAMS(S) S(x, 1, always)
+// The benchmark's bandwidth yardstick: Adam's memory shape (4 streams read, 3 written), no math.
+#define FUSED_PROBE_STREAMS(S) S(a, 1, always) S(b, 0, always) S(c, 1, always) S(d, 1, always)
 
 // K(kind, SCALARS, STREAMS): the element-wise kinds with a plain one-pass kernel. LAMB has two
 // passes and a per-tensor trust ratio between them, so it has its own entry points.
@@ -68,7 +71,8 @@
   K(lookahead, FUSED_LOOKAHEAD_SCALARS, FUSED_LOOKAHEAD_STREAMS)                             \
   K(scale, FUSED_SCALE_SCALARS, FUSED_SCALE_STREAMS)                                         \
   K(accumulate, FUSED_ACCUMULATE_SCALARS, FUSED_ACCUMULATE_STREAMS)                          \
-  K(clamp, FUSED_CLAMP_SCALARS, FUSED_CLAMP_STREAMS)
+  K(clamp, FUSED_CLAMP_SCALARS, FUSED_CLAMP_STREAMS)                                         \
+  K(probe, FUSED_PROBE_SCALARS, FUSED_PROBE_STREAMS)
 
 namespace fused {
 

@@ -23,6 +23,18 @@ double sumAbs(const float* x, size_t n) {
   return accumulate(x, n, [](Acc& acc, Vec::T v) { acc.add_values(Vec::abs(v)); });
 }
 
+// The read-only bandwidth probe: a plain float sum, the least work a reduction can do.
+double sumFloat(const float* x, size_t n) {
+  auto acc = Vec::set1(0.0f);
+  float* const ptrs[1] = {const_cast<float*>(x)};
+  for_each_vector(ptrs, 0u, n, [&](float* const (&a)[1], size_t i) { acc = Vec::add(acc, Vec::load(a[0] + i)); });
+  alignas(64) float lanes[Vec::width];
+  Vec::store(lanes, acc);
+  double sum = 0.0;
+  for (size_t k = 0; k < Vec::width; ++k) sum += lanes[k];
+  return sum;
+}
+
 float maxAbs(const float* x, size_t n) {
   // max() drops NaN on some ISAs, so NaNs are counted on the side: the infinity norm of a
   // tensor holding NaN is NaN, as in PyTorch

@@ -12,6 +12,7 @@ void lambApply(const double*, float* const*, size_t, double);
 double sumSquares(const float*, size_t);
 double sumAbs(const float*, size_t);
 float maxAbs(const float*, size_t);
+double sumFloat(const float*, size_t);
 
 #define FUSED_STR2(x) #x
 #define FUSED_STR(x) FUSED_STR2(x)
@@ -24,7 +25,8 @@ const KernelTable& table() {
                              lambApply,
                              sumSquares,
                              sumAbs,
-                             maxAbs};
+                             maxAbs,
+                             sumFloat};
 #undef FUSED_KERNEL_ENTRY
   return t;
 }

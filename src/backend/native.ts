@@ -58,7 +58,7 @@ export function loadAddon(): Addon | Error {
   }
 }
 
-const REDUCE_OPS: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs: 2 };
+const REDUCE_OPS: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs: 2, sum: 3 };
 
 export function nativeBackend(addon: Addon): NativeBackend {
   const layouts = addon.kinds();

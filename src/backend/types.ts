@@ -54,6 +54,7 @@ export interface KernelScalars {
   scale: { factor: number };
   accumulate: { scale: number };
   clamp: { clipValue: number };
+  probe: { unused: number };
 }
 
 /** The tensor lists ("streams") of each kind; optional ones are null when their flag is off. */
@@ -72,12 +73,14 @@ export interface KernelStreams {
   scale: { x: Tensors };
   accumulate: { dst: Tensors; src: Tensors };
   clamp: { x: Tensors };
+  /** The benchmark's bandwidth probe: a += b, c += b, d += b. */
+  probe: { a: Tensors; b: Tensors; c: Tensors; d: Tensors };
 }
 
 export type Kind = keyof KernelScalars;
 
-/** Reductions over a list of tensors, accumulated in double. maxAbs is NaN if any value is. */
-export type ReduceOp = 'sumSquares' | 'sumAbs' | 'maxAbs';
+/** Reductions over a list of tensors, accumulated in double. maxAbs is NaN if any value is; `sum` is the read-only bandwidth probe. */
+export type ReduceOp = 'sumSquares' | 'sumAbs' | 'maxAbs' | 'sum';
 
 export interface Backend {
   readonly name: BackendName;
