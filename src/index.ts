@@ -1,6 +1,7 @@
 // fused-optim: fast fused optimizer steps for Node.js, PyTorch-exact.
 export { backendInfo, setThreads, useBackend, useIsa, type BackendInfo, type BackendName } from './backend';
 export * as functional from './functional';
+export { clipCoefficient, clipGradNorm, clipGradValue, hasNonFinite, type ClipOptions } from './grad/clip';
 export { gradNorm } from './grad/norm';
 export {
   Optimizer,
