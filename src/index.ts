@@ -21,3 +21,4 @@ export { Lookahead, type LookaheadOptions, type LookaheadStateDict } from './opt
 export { RMSprop, type RmspropOptions } from './optim/rmsprop';
 export { SGD, type SgdOptions } from './optim/sgd';
 export { deserializeState, serializeState } from './optim/serialize';
+export * from './schedule';
