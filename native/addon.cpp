@@ -32,16 +32,20 @@ bool unwrapList(Napi::Env env, const Napi::Value& value, const char* name, Spans
   out.data.resize(count);
   out.length.resize(count);
   for (uint32_t i = 0; i < count; ++i) {
+    // One napi_get_typedarray_info per tensor: it also rejects non-typed-arrays, and the
+    // pointer it returns already includes the view's byte offset.
     napi_value element;
     if (napi_get_element(env, array, i, &element) != napi_ok) return false;
-    const Napi::Value v(env, element);
-    const std::string where = std::string(name) + "[" + std::to_string(i) + "]";
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-      return fail(env, false, where + " must be a Float32Array");
-    auto typed = v.As<Napi::Float32Array>();
-    out.length[i] = typed.ElementLength();
-    out.data[i] = out.length[i] == 0 ? nullptr : typed.Data();  // Data() includes the view offset
-    if (out.length[i] != 0 && out.data[i] == nullptr) return fail(env, false, where + " has a detached buffer");
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    const auto where = [&] { return std::string(name) + "[" + std::to_string(i) + "]"; };
+    if (napi_get_typedarray_info(env, element, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_float32_array)
+      return fail(env, false, where() + " must be a Float32Array");
+    if (length != 0 && data == nullptr) return fail(env, false, where() + " has a detached buffer");
+    out.length[i] = length;
+    out.data[i] = length == 0 ? nullptr : static_cast<float*>(data);
   }
   return true;
 }
