@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,26 +22,39 @@ bool fail(Napi::Env env, bool range, const std::string& message) {
 
 // A list argument: a JS array of Float32Arrays, unwrapped to raw spans.
 struct Spans {
+  bool present = false;
   std::vector<float*> data;
   std::vector<size_t> length;
 };
 
-bool unwrapList(Napi::Env env, const Napi::Value& value, const char* name, Spans& out) {
-  if (!value.IsArray()) return fail(env, false, std::string(name) + " must be an array of Float32Array");
-  const auto array = value.As<Napi::Array>();
-  const uint32_t count = array.Length();
-  out.data.resize(count);
-  out.length.resize(count);
-  for (uint32_t i = 0; i < count; ++i) {
+// Unwrapping is split in two phases. Phase 1 reads array elements and object properties,
+// which can run JS (getters, proxies) that might detach a buffer; phase 2 turns the gathered
+// values into pointers and runs no JS at all. So no JS runs between taking a pointer and the
+// kernel using it.
+bool gatherList(Napi::Env env, napi_value value, const char* name, std::vector<napi_value>& out) {
+  bool isArray = false;
+  if (napi_is_array(env, value, &isArray) != napi_ok || !isArray)
+    return fail(env, false, std::string(name) + " must be an array of Float32Array");
+  uint32_t count = 0;
+  if (napi_get_array_length(env, value, &count) != napi_ok) return false;
+  out.resize(count);
+  for (uint32_t i = 0; i < count; ++i)
+    if (napi_get_element(env, value, i, &out[i]) != napi_ok) return false;
+  return true;
+}
+
+bool resolveList(Napi::Env env, const std::vector<napi_value>& elements, const char* name, Spans& out) {
+  out.present = true;
+  out.data.resize(elements.size());
+  out.length.resize(elements.size());
+  for (size_t i = 0; i < elements.size(); ++i) {
     // One napi_get_typedarray_info per tensor: it also rejects non-typed-arrays, and the
     // pointer it returns already includes the view's byte offset.
-    napi_value element;
-    if (napi_get_element(env, array, i, &element) != napi_ok) return false;
     napi_typedarray_type type;
     size_t length = 0;
     void* data = nullptr;
     const auto where = [&] { return std::string(name) + "[" + std::to_string(i) + "]"; };
-    if (napi_get_typedarray_info(env, element, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+    if (napi_get_typedarray_info(env, elements[i], &type, &length, &data, nullptr, nullptr) != napi_ok ||
         type != napi_float32_array)
       return fail(env, false, where() + " must be a Float32Array");
     if (length != 0 && data == nullptr) return fail(env, false, where() + " has a detached buffer");
@@ -48,6 +62,11 @@ bool unwrapList(Napi::Env env, const Napi::Value& value, const char* name, Spans
     out.data[i] = length == 0 ? nullptr : static_cast<float*>(data);
   }
   return true;
+}
+
+bool unwrapList(Napi::Env env, const Napi::Value& value, const char* name, Spans& out) {
+  std::vector<napi_value> elements;
+  return gatherList(env, value, name, elements) && resolveList(env, elements, name, out);
 }
 
 bool sameShape(Napi::Env env, const Spans& ref, const char* refName, const Spans& other, const char* name) {
@@ -144,35 +163,97 @@ const KindSpec& lambSpec() {
 #undef FUSED_NAME
 #undef FUSED_STREAM
 
-// The unwrapped, validated arguments of one step: a pointer list per stream (null when the
-// stream is disabled), the per-tensor lengths, and the scalars.
+// The unwrapped, validated tensor lists of one step: a span list per stream (not present when
+// the stream is disabled or absent) and the total element count.
 struct StepArgs {
   std::vector<Spans> streams;
-  std::vector<double> scalars;
   size_t total = 0;
 };
 
-bool unwrapStep(Napi::Env env, const KindSpec& spec, const Napi::Value& lists, const Napi::Value& scalars,
-                StepArgs& out) {
-  if (!unwrapScalars(env, scalars, spec.scalars.size(), out.scalars)) return false;
+// Whether a stream is enabled by its flag scalar; with no scalars (pinning), every stream the
+// caller supplies is taken and only `always` streams are required.
+bool streamRequired(const KindSpec& spec, const StreamSpec& stream, const double* scalars) {
+  if (std::string(stream.enabledBy) == "always") return true;
+  if (scalars == nullptr) return false;
+  for (size_t j = 0; j < spec.scalars.size(); ++j)
+    if (std::string(stream.enabledBy) == spec.scalars[j]) return scalars[j] != 0;
+  return true;
+}
+
+bool unwrapStreams(Napi::Env env, const KindSpec& spec, const Napi::Value& lists, const double* scalars,
+                   StepArgs& out) {
   if (!lists.IsObject() || lists.IsArray()) return fail(env, false, "streams must be an object of tensor lists");
   const auto object = lists.As<Napi::Object>();
-  out.streams.resize(spec.streams.size());
-  for (size_t k = 0; k < spec.streams.size(); ++k) {
+  const size_t count = spec.streams.size();
+  std::vector<std::vector<napi_value>> gathered(count);
+  std::vector<bool> take(count, false);
+  for (size_t k = 0; k < count; ++k) {  // phase 1: may run JS
     const auto& stream = spec.streams[k];
-    bool enabled = true;
-    if (std::string(stream.enabledBy) != "always") {
-      for (size_t j = 0; j < spec.scalars.size(); ++j)
-        if (std::string(stream.enabledBy) == spec.scalars[j]) enabled = out.scalars[j] != 0;
-    }
-    if (!enabled) continue;
+    const bool required = streamRequired(spec, stream, scalars);
+    if (!required && scalars != nullptr) continue;
     napi_value value;
     if (napi_get_named_property(env, object, stream.name, &value) != napi_ok) return false;
-    if (!unwrapList(env, Napi::Value(env, value), stream.name, out.streams[k])) return false;
-    if (k > 0 && !sameShape(env, out.streams[0], spec.streams[0].name, out.streams[k], stream.name)) return false;
+    napi_valuetype type;
+    if (napi_typeof(env, value, &type) != napi_ok) return false;
+    if (!required && (type == napi_null || type == napi_undefined)) continue;
+    if (!gatherList(env, value, stream.name, gathered[k])) return false;
+    take[k] = true;
+  }
+  out.streams.assign(count, Spans{});
+  for (size_t k = 0; k < count; ++k) {  // phase 2: runs no JS
+    if (!take[k]) continue;
+    if (!resolveList(env, gathered[k], spec.streams[k].name, out.streams[k])) return false;
+    if (k > 0 && !sameShape(env, out.streams[0], spec.streams[0].name, out.streams[k], spec.streams[k].name))
+      return false;
   }
   out.total = totalLength(out.streams[0]);
   return true;
+}
+
+// A pinned step: lists unwrapped once and reused while JS vouches that every array is the same
+// object with the same length (src/functional/plan.ts). Tagged so no foreign External passes.
+struct Pinned {
+  size_t kind;  // index into kindSpecs(), or kindSpecs().size() for LAMB
+  StepArgs args;
+};
+constexpr napi_type_tag kPinnedTag{0x8f1c2e3d4b5a6978ULL, 0x1a2b3c4d5e6f7081ULL};
+
+const KindSpec& specAt(size_t kind) { return kind < kindSpecs().size() ? kindSpecs()[kind] : lambSpec(); }
+
+// The streams of a call: a plain object of lists (unwrapped now) or a pinned handle.
+bool streamsFor(Napi::Env env, size_t kind, const Napi::Value& value, const std::vector<double>& scalars,
+                StepArgs& owned, const StepArgs*& args) {
+  const auto& spec = specAt(kind);
+  if (!value.IsExternal()) {
+    args = &owned;
+    return unwrapStreams(env, spec, value, scalars.data(), owned);
+  }
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, &kPinnedTag, &tagged) != napi_ok || !tagged)
+    return fail(env, false, "streams is not a pinned handle of this addon");
+  const auto* pinned = value.As<Napi::External<Pinned>>().Data();
+  if (pinned->kind != kind) return fail(env, false, "the pinned handle belongs to another kernel kind");
+  for (size_t k = 0; k < spec.streams.size(); ++k)
+    if (streamRequired(spec, spec.streams[k], scalars.data()) && !pinned->args.streams[k].present)
+      return fail(env, false, std::string("the pinned handle has no ") + spec.streams[k].name + " list");
+  args = &pinned->args;
+  return true;
+}
+
+// pin(kind, streams): unwraps and validates the lists once; returns a handle for step/lamb.
+Napi::Value Pin(const Napi::CallbackInfo& info) {
+  const auto env = info.Env();
+  const double kind = info.Length() == 2 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(kind >= 0 && kind <= double(kindSpecs().size())) || kind != std::floor(kind)) {
+    fail(env, false, "pin expects (kind index, streams)");
+    return env.Undefined();
+  }
+  auto pinned = std::make_unique<Pinned>();
+  pinned->kind = size_t(kind);
+  if (!unwrapStreams(env, specAt(pinned->kind), info[1], nullptr, pinned->args)) return env.Undefined();
+  auto handle = Napi::External<Pinned>::New(env, pinned.release(), [](Napi::Env, Pinned* p) { delete p; });
+  napi_type_tag_object(env, handle, &kPinnedTag);
+  return handle;
 }
 
 // Calls visit(part, tensor, begin, end, pointers) over every piece of the step's work.
@@ -181,8 +262,8 @@ void forEachSlice(const StepArgs& args, size_t parts, size_t part, Visit&& visit
   std::vector<float*> ptrs(args.streams.size());
   fused::forEachPiece(args.streams[0].length, args.total, parts, part, [&](size_t t, size_t b, size_t e) {
     for (size_t k = 0; k < ptrs.size(); ++k)
-      ptrs[k] = args.streams[k].data.empty() || args.streams[k].data[t] == nullptr ? nullptr
-                                                                                    : args.streams[k].data[t] + b;
+      ptrs[k] = !args.streams[k].present || args.streams[k].data[t] == nullptr ? nullptr
+                                                                                 : args.streams[k].data[t] + b;
     visit(t, ptrs.data(), e - b);
   });
 }
@@ -195,12 +276,16 @@ Napi::Value Step(const Napi::CallbackInfo& info) {
     fail(env, false, "step expects (kind index, streams, scalars)");
     return env.Undefined();
   }
-  StepArgs args;
-  if (!unwrapStep(env, kindSpecs()[size_t(kind)], info[1], info[2], args)) return env.Undefined();
-  const size_t parts = fused::partsFor(args.total);
+  std::vector<double> scalars;
+  StepArgs owned;
+  const StepArgs* args = nullptr;
+  if (!unwrapScalars(env, info[2], kindSpecs()[size_t(kind)].scalars.size(), scalars) ||
+      !streamsFor(env, size_t(kind), info[1], scalars, owned, args))
+    return env.Undefined();
+  const size_t parts = fused::partsFor(args->total);
   const auto kernel = fused::kernels().step[size_t(kind)];
   fused::ThreadPool::instance().run(parts, [&](size_t part) {
-    forEachSlice(args, parts, part, [&](size_t, float* const* ptrs, size_t n) { kernel(args.scalars.data(), ptrs, n); });
+    forEachSlice(*args, parts, part, [&](size_t, float* const* ptrs, size_t n) { kernel(scalars.data(), ptrs, n); });
   });
   return env.Undefined();
 }
@@ -213,8 +298,13 @@ Napi::Value Lamb(const Napi::CallbackInfo& info) {
     fail(env, false, "lamb expects (streams, scalars)");
     return env.Undefined();
   }
-  StepArgs args;
-  if (!unwrapStep(env, lambSpec(), info[0], info[1], args)) return env.Undefined();
+  std::vector<double> scalars;
+  StepArgs owned;
+  const StepArgs* pargs = nullptr;
+  if (!unwrapScalars(env, info[1], lambSpec().scalars.size(), scalars) ||
+      !streamsFor(env, kindSpecs().size(), info[0], scalars, owned, pargs))
+    return env.Undefined();
+  const StepArgs& args = *pargs;
   const size_t tensors = args.streams[0].length.size();
   const size_t parts = fused::partsFor(args.total);
   const auto& k = fused::kernels();
@@ -223,10 +313,10 @@ Napi::Value Lamb(const Napi::CallbackInfo& info) {
   auto& pool = fused::ThreadPool::instance();
   pool.run(parts, [&](size_t part) {
     forEachSlice(args, parts, part, [&](size_t t, float* const* ptrs, size_t n) {
-      k.lambMoments(args.scalars.data(), ptrs, n, &sums[(part * tensors + t) * 2]);
+      k.lambMoments(scalars.data(), ptrs, n, &sums[(part * tensors + t) * 2]);
     });
   });
-  const double lr = args.scalars[9];
+  const double lr = scalars[9];
   std::vector<double> lrTrust(tensors);
   for (size_t t = 0; t < tensors; ++t) {
     double p = 0, u = 0;
@@ -238,7 +328,7 @@ Napi::Value Lamb(const Napi::CallbackInfo& info) {
   }
   pool.run(parts, [&](size_t part) {
     forEachSlice(args, parts, part, [&](size_t t, float* const* ptrs, size_t n) {
-      k.lambApply(args.scalars.data(), ptrs, n, lrTrust[t]);
+      k.lambApply(scalars.data(), ptrs, n, lrTrust[t]);
     });
   });
   return env.Undefined();
@@ -266,7 +356,7 @@ Napi::Value Kinds(const Napi::CallbackInfo& info) {
     result.Set(spec.name, o);
   };
   for (size_t i = 0; i < kindSpecs().size(); ++i) describe(kindSpecs()[i], double(i));
-  describe(lambSpec(), -1);
+  describe(lambSpec(), double(kindSpecs().size()));  // pin() takes this index for LAMB
   return result;
 }
 
@@ -316,6 +406,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("kinds", Napi::Function::New(env, Kinds));
   exports.Set("step", Napi::Function::New(env, Step));
+  exports.Set("pin", Napi::Function::New(env, Pin));
   exports.Set("lamb", Napi::Function::New(env, Lamb));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   return exports;

@@ -18,6 +18,8 @@ export interface Addon {
   kinds(): Record<string, KindLayout>;
   step(kind: number, streams: object, scalars: Float64Array): void;
   lamb(streams: object, scalars: Float64Array): void;
+  /** Unwraps the lists once; the handle stands in for `streams` in step/lamb. */
+  pin(kind: number, streams: object): object;
   reduce(tensors: Float32Array[], op: number): number;
 }
 
@@ -75,9 +77,14 @@ export function nativeBackend(addon: Addon): NativeBackend {
   return {
     name: 'native',
     addon,
-    step(kind, streams, scalars) {
-      if (kind === 'lamb') addon.lamb(streams, pack(kind, scalars));
-      else addon.step(layouts[kind].index, streams, pack(kind, scalars));
+    step(kind, streams, scalars, cache) {
+      const index = layouts[kind].index;
+      // With a cache the caller has checked that these are the very arrays it last saw: the
+      // addon's unwrapped pointers from then are still right, and unwrapping 4 lists of 1000
+      // tensors costs more than updating them.
+      const lists = cache === undefined ? streams : (cache.handle ??= addon.pin(index, streams));
+      if (kind === 'lamb') addon.lamb(lists, pack(kind, scalars));
+      else addon.step(index, lists, pack(kind, scalars));
     },
     reduce(tensors, op) {
       return addon.reduce(tensors, REDUCE_OPS[op]);

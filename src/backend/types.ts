@@ -82,9 +82,20 @@ export type Kind = keyof KernelScalars;
 /** Reductions over a list of tensors, accumulated in double. maxAbs is NaN if any value is; `sum` is the read-only bandwidth probe. */
 export type ReduceOp = 'sumSquares' | 'sumAbs' | 'maxAbs' | 'sum';
 
+/**
+ * A call site's memory across steps (an optimizer keeps one per group): the lists last validated
+ * there, and whatever the backend derived from them (the native addon's unwrapped pointers).
+ * It is reused only while every array is the same object with the same length.
+ */
+export interface StreamCache {
+  lists?: (Float32Array[] | null)[];
+  lengths?: number[];
+  handle?: unknown;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** One fused pass of `kind` over every tensor of the streams (LAMB: two passes, per-tensor trust ratio). */
-  step<K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K]): void;
+  step<K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K], cache?: StreamCache): void;
   reduce(tensors: Float32Array[], op: ReduceOp): number;
 }

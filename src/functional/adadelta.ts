@@ -1,4 +1,5 @@
 import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
 export interface AdadeltaOptions extends CommonOptions {
@@ -13,6 +14,7 @@ export function planAdadelta(
   squareAvgs: Float32Array[],
   accDeltas: Float32Array[],
   options: AdadeltaOptions,
+  cache?: StreamCache,
 ) {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -23,11 +25,12 @@ export function planAdadelta(
     { name: 'grads', list: grads, written: false },
     { name: 'squareAvgs', list: squareAvgs, written: true },
     { name: 'accDeltas', list: accDeltas, written: true },
-  ]);
+  ], cache);
   return plan(
     'adadelta',
     { param, grad, squareAvg, accDelta },
     { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, rho, oneMinusRho: 1 - rho, eps, lr },
+    cache,
   );
 }
 

@@ -1,4 +1,5 @@
 import { checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
 export interface AdagradOptions extends CommonOptions {
@@ -8,7 +9,7 @@ export interface AdagradOptions extends CommonOptions {
 }
 
 /** Adagrad over many tensors, as torch.optim.Adagrad (stateSums start at initialAccumulatorValue). */
-export function planAdagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradOptions) {
+export function planAdagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradOptions, cache?: StreamCache) {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const step = checkStep(options.step);
@@ -18,9 +19,9 @@ export function planAdagrad(params: Float32Array[], grads: Float32Array[], state
     { name: 'params', list: params, written: true },
     { name: 'grads', list: grads, written: false },
     { name: 'stateSums', list: stateSums, written: true },
-  ]);
+  ], cache);
   const clr = lr / (1 + (step - 1) * lrDecay);
-  return plan('adagrad', { param, grad, sum }, { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, clr, eps });
+  return plan('adagrad', { param, grad, sum }, { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, clr, eps }, cache);
 }
 
 export function adagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradOptions): void {

@@ -1,5 +1,6 @@
 import { Decay } from '../backend/types';
 import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber } from './validate';
 
 export interface AdamOptions extends CommonOptions {
@@ -23,6 +24,7 @@ export function planAdam(
   expAvgSqs: Float32Array[],
   maxExpAvgSqs: Float32Array[] | null,
   options: AdamOptions,
+  cache?: StreamCache,
 ): () => void {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -37,7 +39,7 @@ export function planAdam(
     { name: 'expAvgs', list: expAvgs, written: true },
     { name: 'expAvgSqs', list: expAvgSqs, written: true },
     ...(amsgrad ? [{ name: 'maxExpAvgSqs', list: maxExpAvgSqs, written: true }] : []),
-  ]);
+  ], cache);
   const biasCorrection1 = 1 - beta1 ** step;
   const biasCorrection2 = 1 - beta2 ** step;
   return plan(
@@ -56,6 +58,7 @@ export function planAdam(
       decay: weightDecay === 0 ? Decay.None : decoupled ? Decay.Decoupled : Decay.L2,
       amsgrad,
     },
+    cache,
   );
 }
 

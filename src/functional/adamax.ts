@@ -1,4 +1,5 @@
 import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
 export interface AdamaxOptions extends CommonOptions {
@@ -15,6 +16,7 @@ export function planAdamax(
   expAvgs: Float32Array[],
   expInfs: Float32Array[],
   options: AdamaxOptions,
+  cache?: StreamCache,
 ) {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -27,7 +29,7 @@ export function planAdamax(
     { name: 'grads', list: grads, written: false },
     { name: 'expAvgs', list: expAvgs, written: true },
     { name: 'expInfs', list: expInfs, written: true },
-  ]);
+  ], cache);
   return plan(
     'adamax',
     { param, grad, expAvg, expInf },
@@ -35,6 +37,7 @@ export function planAdamax(
       gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, oneMinusBeta1: 1 - beta1, beta2, eps,
       clr: lr / (1 - beta1 ** step),
     },
+    cache,
   );
 }
 

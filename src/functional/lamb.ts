@@ -1,4 +1,5 @@
 import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
 export interface LambOptions extends CommonOptions {
@@ -18,6 +19,7 @@ export function planLamb(
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
   options: LambOptions,
+  cache?: StreamCache,
 ) {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -31,7 +33,7 @@ export function planLamb(
     { name: 'grads', list: grads, written: false },
     { name: 'expAvgs', list: expAvgs, written: true },
     { name: 'expAvgSqs', list: expAvgSqs, written: true },
-  ]);
+  ], cache);
   return plan(
     'lamb',
     { param, grad, expAvg, expAvgSq },
@@ -39,6 +41,7 @@ export function planLamb(
       gradScale, oneMinusBeta1: 1 - beta1, beta2, oneMinusBeta2: 1 - beta2, bc1: 1 - beta1 ** step,
       bc2: 1 - beta2 ** step, eps, weightDecay, hasWeightDecay: weightDecay !== 0, lr,
     },
+    cache,
   );
 }
 

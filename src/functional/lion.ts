@@ -1,4 +1,5 @@
 import { checkBeta, checkOptions, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import type { StreamCache } from '../backend/types';
 
 export interface LionOptions extends CommonOptions {
   beta1: number;
@@ -6,7 +7,7 @@ export interface LionOptions extends CommonOptions {
 }
 
 /** Lion (Chen et al. 2023, Algorithm 1) over many tensors: sign of the interpolated momentum, decoupled decay. */
-export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionOptions) {
+export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionOptions, cache?: StreamCache) {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const beta1 = checkBeta('beta1', options.beta1);
@@ -15,7 +16,7 @@ export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs:
     { name: 'params', list: params, written: true },
     { name: 'grads', list: grads, written: false },
     { name: 'expAvgs', list: expAvgs, written: true },
-  ]);
+  ], cache);
   return plan(
     'lion',
     { param, grad, expAvg },
@@ -23,6 +24,7 @@ export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs:
       gradScale, paramDecay: 1 - lr * weightDecay, lr, beta1, oneMinusBeta1: 1 - beta1, beta2,
       oneMinusBeta2: 1 - beta2,
     },
+    cache,
   );
 }
 

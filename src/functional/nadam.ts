@@ -1,4 +1,5 @@
 import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
 export interface NadamOptions extends CommonOptions {
@@ -23,6 +24,7 @@ export function planNadam(
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
   options: NadamOptions,
+  cache?: StreamCache,
 ): { run: () => void; muProduct: number } {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -37,7 +39,7 @@ export function planNadam(
     { name: 'grads', list: grads, written: false },
     { name: 'expAvgs', list: expAvgs, written: true },
     { name: 'expAvgSqs', list: expAvgSqs, written: true },
-  ]);
+  ], cache);
   const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay));
   const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentumDecay));
   const muProduct = f(f(previous) * f(mu));
@@ -51,6 +53,7 @@ export function planNadam(
       gradStep: (lr * (1 - mu)) / (1 - muProduct),
       avgStep: (lr * muNext) / (1 - muProductNext),
     },
+    cache,
   );
   return { run, muProduct };
 }

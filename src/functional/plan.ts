@@ -1,7 +1,7 @@
 // Shared plumbing of the functional entry points: check the tensor lists of one call, reject
 // memory shared with a written list, and return the backend call, not yet run.
 import { getBackend } from '../backend';
-import type { KernelScalars, KernelStreams, Kind } from '../backend/types';
+import type { KernelScalars, KernelStreams, Kind, StreamCache } from '../backend/types';
 import { checkBoolean, checkNoOverlap, checkNumber, checkTensorList } from './validate';
 
 export interface StreamArg {
@@ -11,8 +11,36 @@ export interface StreamArg {
   written: boolean;
 }
 
-/** Validates every list against the first (the params) and returns them unwrapped. */
-export function checkStreams(args: StreamArg[]): Float32Array[][] {
+/** True when the lists are the very arrays the cache last validated, with the same lengths. */
+function unchanged(cache: StreamCache, args: StreamArg[]): boolean {
+  const lists = cache.lists, lengths = cache.lengths;
+  if (lists === undefined || lengths === undefined || lists.length !== args.length) return false;
+  let at = 0;
+  for (let k = 0; k < args.length; k++) {
+    const list = args[k].list, seen = lists[k] as Float32Array[];
+    if (!Array.isArray(list) || list.length !== seen.length) return false;
+    for (let i = 0; i < seen.length; i++, at++) if (list[i] !== seen[i] || seen[i].length !== lengths[at]) return false;
+  }
+  return true;
+}
+
+/**
+ * Validates every list against the first (the params) and returns them unwrapped. With a
+ * cache, lists identical to the last validated ones (same arrays, same lengths: a detached or
+ * shrunk buffer changes its views' lengths) skip the checks and keep the backend's handle.
+ */
+export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Array[][] {
+  if (cache !== undefined && unchanged(cache, args)) return args.map((a) => a.list as Float32Array[]);
+  const lists = validate(args);
+  if (cache !== undefined) {
+    cache.lists = lists.map((l) => l.slice());
+    cache.lengths = lists.flatMap((l) => l.map((a) => a.length));
+    cache.handle = undefined;
+  }
+  return lists;
+}
+
+function validate(args: StreamArg[]): Float32Array[][] {
   const first = checkTensorList(args[0].name, args[0].list);
   const like = { name: args[0].name, list: first };
   const lists = args.map((a, i) => (i === 0 ? first : checkTensorList(a.name, a.list, like)));
@@ -20,8 +48,13 @@ export function checkStreams(args: StreamArg[]): Float32Array[][] {
   return lists;
 }
 
-export function plan<K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K]): () => void {
-  return () => getBackend().step(kind, streams, scalars);
+export function plan<K extends Kind>(
+  kind: K,
+  streams: KernelStreams[K],
+  scalars: KernelScalars[K],
+  cache?: StreamCache,
+): () => void {
+  return () => getBackend().step(kind, streams, scalars, cache);
 }
 
 /** Options every optimizer shares. */

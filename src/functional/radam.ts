@@ -1,4 +1,5 @@
 import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
 export interface RadamOptions extends CommonOptions {
@@ -15,6 +16,7 @@ export function planRadam(
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
   options: RadamOptions,
+  cache?: StreamCache,
 ) {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -27,7 +29,7 @@ export function planRadam(
     { name: 'grads', list: grads, written: false },
     { name: 'expAvgs', list: expAvgs, written: true },
     { name: 'expAvgSqs', list: expAvgSqs, written: true },
-  ]);
+  ], cache);
   const bc1 = 1 - beta1 ** step;
   const bc2 = 1 - beta2 ** step;
   const rhoInf = 2 / (1 - beta2) - 1;
@@ -43,6 +45,7 @@ export function planRadam(
       gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, oneMinusBeta1: 1 - beta1, beta2,
       oneMinusBeta2: 1 - beta2, bc1, bc2Sqrt: Math.sqrt(bc2), eps, lr, rect, rectified,
     },
+    cache,
   );
 }
 

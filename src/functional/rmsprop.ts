@@ -1,4 +1,5 @@
 import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber } from './validate';
 
 export interface RmspropOptions extends CommonOptions {
@@ -16,6 +17,7 @@ export function planRmsprop(
   gradAvgs: Float32Array[] | null,
   momentumBuffers: Float32Array[] | null,
   options: RmspropOptions,
+  cache?: StreamCache,
 ) {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -29,7 +31,7 @@ export function planRmsprop(
     { name: 'squareAvgs', list: squareAvgs, written: true },
     ...(centered ? [{ name: 'gradAvgs', list: gradAvgs, written: true }] : []),
     ...(momentum > 0 ? [{ name: 'momentumBuffers', list: momentumBuffers, written: true }] : []),
-  ]);
+  ], cache);
   const [param, grad, squareAvg] = lists;
   const gradAvg = centered ? lists[3] : null;
   const momentumBuffer = momentum > 0 ? lists[centered ? 4 : 3] : null;
@@ -40,6 +42,7 @@ export function planRmsprop(
       gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, alpha, oneMinusAlpha: 1 - alpha, eps, lr,
       momentum, hasMomentum: momentum > 0, centered,
     },
+    cache,
   );
 }
 

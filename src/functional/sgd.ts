@@ -1,4 +1,5 @@
 import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber } from './validate';
 
 export interface SgdOptions extends CommonOptions {
@@ -16,6 +17,7 @@ export function planSgd(
   grads: Float32Array[],
   momentumBuffers: (Float32Array | null)[] | null,
   options: SgdOptions,
+  cache?: StreamCache,
 ): () => void {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -24,30 +26,38 @@ export function planSgd(
   const nesterov = checkBoolean('nesterov', options.nesterov);
   if (nesterov && (momentum <= 0 || dampening !== 0))
     throw new RangeError('nesterov requires momentum > 0 and dampening = 0');
-  const [param, grad] = checkStreams([
-    { name: 'params', list: params, written: true },
-    { name: 'grads', list: grads, written: false },
-  ]);
   const scalars = {
     gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, momentum, oneMinusDampening: 1 - dampening, lr,
     hasMomentum: momentum !== 0, nesterov, firstStep: false,
   };
-  if (momentum === 0) return plan('sgd', { param, grad, momentumBuffer: null }, scalars);
-  if (!Array.isArray(momentumBuffers) || momentumBuffers.length !== param.length)
+  const lists = (buffers?: unknown) => [
+    { name: 'params', list: params, written: true },
+    { name: 'grads', list: grads, written: false },
+    ...(buffers === undefined ? [] : [{ name: 'momentumBuffers', list: buffers, written: true }]),
+  ];
+  if (momentum === 0) {
+    const [param, grad] = checkStreams(lists(), cache);
+    return plan('sgd', { param, grad, momentumBuffer: null }, scalars, cache);
+  }
+  if (!Array.isArray(momentumBuffers) || !Array.isArray(params) || momentumBuffers.length !== params.length)
     throw new TypeError('momentumBuffers must be an array with one entry (Float32Array or null) per param');
-  // Tensors whose buffer exists and those starting one run as two calls with different flags.
-  const fresh = momentumBuffers.map((b, i) => (b === null ? new Float32Array(param[i].length) : null));
-  const pick = (first: boolean) => param.map((_, i) => i).filter((i) => (fresh[i] !== null) === first);
+  if (momentumBuffers.every((b) => b !== null)) {
+    // The usual step: every buffer exists.
+    const [param, grad, momentumBuffer] = checkStreams(lists(momentumBuffers), cache);
+    return plan('sgd', { param, grad, momentumBuffer }, scalars, cache);
+  }
+  // Tensors starting a buffer (torch's first step: buf = g) and the others run as two calls.
+  checkStreams(lists());
+  const fresh = momentumBuffers.map((b, i) => (b === null ? new Float32Array(params[i].length) : null));
   const calls = [false, true].map((first) => {
-    const idx = pick(first);
+    const idx = params.map((_, i) => i).filter((i) => (fresh[i] !== null) === first);
     if (idx.length === 0) return () => {};
-    const buffers = idx.map((i) => (first ? fresh[i] : momentumBuffers[i]));
-    const [p, g, b] = checkStreams([
-      { name: 'params', list: idx.map((i) => param[i]), written: true },
-      { name: 'grads', list: idx.map((i) => grad[i]), written: false },
-      { name: 'momentumBuffers', list: buffers, written: true },
+    const [param, grad, momentumBuffer] = checkStreams([
+      { name: 'params', list: idx.map((i) => params[i]), written: true },
+      { name: 'grads', list: idx.map((i) => grads[i]), written: false },
+      { name: 'momentumBuffers', list: idx.map((i) => fresh[i] ?? momentumBuffers[i]), written: true },
     ]);
-    return plan('sgd', { param: p, grad: g, momentumBuffer: b }, { ...scalars, firstStep: first });
+    return plan('sgd', { param, grad, momentumBuffer }, { ...scalars, firstStep: first });
   });
   return () => {
     calls.forEach((run) => run());

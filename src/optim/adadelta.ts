@@ -26,10 +26,11 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
 
   protected planGroup(g: ParamGroup & AdadeltaOptions, params: Parameter[], gradScale: number): () => void {
     return this.planByStep(
+      g,
       params,
       (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['squareAvg', 'accDelta']) } : undefined),
-      (_, ps, states) =>
-        planAdadelta(datas(ps), grads(ps), buffers(states, 'squareAvg'), buffers(states, 'accDelta'), { ...g, gradScale }),
+      (_, ps, states, cache) =>
+        planAdadelta(datas(ps), grads(ps), buffers(states, 'squareAvg'), buffers(states, 'accDelta'), { ...g, gradScale }, cache),
     );
   }
 }

@@ -28,9 +28,11 @@ export class Adagrad extends Optimizer<AdagradOptions> {
 
   protected planGroup(g: ParamGroup & AdagradOptions, params: Parameter[], gradScale: number): () => void {
     return this.planByStep(
+      g,
       params,
       (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['sum'], g.initialAccumulatorValue) } : undefined),
-      (step, ps, states) => planAdagrad(datas(ps), grads(ps), buffers(states, 'sum'), { ...g, step, gradScale }),
+      (step, ps, states, cache) =>
+        planAdagrad(datas(ps), grads(ps), buffers(states, 'sum'), { ...g, step, gradScale }, cache),
     );
   }
 }

@@ -5,6 +5,7 @@ import { planNadam } from '../functional/nadam';
 import { planRadam } from '../functional/radam';
 import { checkNumber } from '../functional/validate';
 import { checkBetas, checkCommon } from './adam';
+import type { StreamCache } from '../backend/types';
 import { Optimizer, type ParamGroup, type Parameter, type ParamState } from './optimizer';
 import { buffers, datas, grads, zeros } from './state';
 
@@ -20,7 +21,12 @@ export interface NadamOptions extends AdamLikeOptions {
   momentumDecay: number;
 }
 
-type Planner<O> = (g: O & { step: number; beta1: number; beta2: number; gradScale: number }, ps: Parameter[], states: ParamState[]) => () => void;
+type Planner<O> = (
+  g: O & { step: number; beta1: number; beta2: number; gradScale: number },
+  ps: Parameter[],
+  states: ParamState[],
+  cache: StreamCache,
+) => () => void;
 
 abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
   protected abstract readonly bufferNames: string[];
@@ -34,9 +40,11 @@ abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
 
   protected planGroup(g: ParamGroup & O, params: Parameter[], gradScale: number): () => void {
     return this.planByStep(
+      g,
       params,
       (p, s) => (s === undefined ? { step: 0, ...this.initialState(), ...zeros(p, this.bufferNames) } : undefined),
-      (step, ps, states) => this.planner({ ...g, step, beta1: g.betas[0], beta2: g.betas[1], gradScale }, ps, states),
+      (step, ps, states, cache) =>
+        this.planner({ ...g, step, beta1: g.betas[0], beta2: g.betas[1], gradScale }, ps, states, cache),
     );
   }
 
@@ -50,8 +58,8 @@ const ADAM_LIKE = { betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDe
 /** Adamax, the infinity-norm Adam (Kingma & Ba, 2015), as torch.optim.Adamax. */
 export class Adamax extends AdamLike<AdamLikeOptions> {
   protected readonly bufferNames = ['expAvg', 'expInf'];
-  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states) =>
-    planAdamax(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expInf'), o);
+  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states, cache) =>
+    planAdamax(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expInf'), o, cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
     super(params, { lr: 2e-3, ...ADAM_LIKE, ...options });
   }
@@ -60,12 +68,12 @@ export class Adamax extends AdamLike<AdamLikeOptions> {
 /** NAdam (Dozat, 2016) with PyTorch 2.x's μ schedule, as torch.optim.NAdam. */
 export class NAdam extends AdamLike<NadamOptions> {
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
-  protected readonly planner: Planner<NadamOptions> = (o, ps, states) => {
+  protected readonly planner: Planner<NadamOptions> = (o, ps, states, cache) => {
     // Parameters with the same step count share their μ product (it depends on the count only).
     const { run, muProduct } = planNadam(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), {
       ...o,
       muProduct: states[0].muProduct as number,
-    });
+    }, cache);
     return () => {
       run();
       for (const s of states) s.muProduct = muProduct;
@@ -86,8 +94,8 @@ export class NAdam extends AdamLike<NadamOptions> {
 /** RAdam (Liu et al., 2020), as torch.optim.RAdam. */
 export class RAdam extends AdamLike<AdamLikeOptions> {
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
-  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states) =>
-    planRadam(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), o);
+  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states, cache) =>
+    planRadam(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), o, cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
     super(params, { lr: 1e-3, ...ADAM_LIKE, ...options });
   }
@@ -96,8 +104,8 @@ export class RAdam extends AdamLike<AdamLikeOptions> {
 /** LAMB (You et al., 2019): Adam direction with a per-tensor trust ratio, for large batches. */
 export class LAMB extends AdamLike<AdamLikeOptions> {
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
-  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states) =>
-    planLamb(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), o);
+  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states, cache) =>
+    planLamb(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), o, cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
     super(params, { lr: 1e-3, ...ADAM_LIKE, eps: 1e-6, ...options });
   }

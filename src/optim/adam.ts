@@ -43,6 +43,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
 
   protected planGroup(g: ParamGroup & AdamOptions, params: Parameter[], gradScale: number): () => void {
     return this.planByStep(
+      g,
       params,
       (p, s) => {
         if (s === undefined) return { step: 0, ...zeros(p, g.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq']) };
@@ -50,7 +51,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
         if (g.amsgrad && !(s.maxExpAvgSq instanceof Float32Array)) return { ...s, ...zeros(p, ['maxExpAvgSq']) };
         return undefined;
       },
-      (step, ps, states) =>
+      (step, ps, states, cache) =>
         planAdam(
           this.decoupled, datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'),
           g.amsgrad ? buffers(states, 'maxExpAvgSq') : null,
@@ -58,6 +59,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
             step, lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], eps: g.eps, weightDecay: g.weightDecay,
             amsgrad: g.amsgrad, maximize: g.maximize, gradScale,
           },
+          cache,
         ),
     );
   }

@@ -23,10 +23,11 @@ export class Lion extends Optimizer<LionOptions> {
 
   protected planGroup(g: ParamGroup & LionOptions, params: Parameter[], gradScale: number): () => void {
     return this.planByStep(
+      g,
       params,
       (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['expAvg']) } : undefined),
-      (_, ps, states) =>
-        planLion(datas(ps), grads(ps), buffers(states, 'expAvg'), { ...g, beta1: g.betas[0], beta2: g.betas[1], gradScale }),
+      (_, ps, states, cache) =>
+        planLion(datas(ps), grads(ps), buffers(states, 'expAvg'), { ...g, beta1: g.betas[0], beta2: g.betas[1], gradScale }, cache),
     );
   }
 }

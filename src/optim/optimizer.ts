@@ -1,6 +1,7 @@
 // The PyTorch-shaped Optimizer: parameter groups with their own hyperparameters, state keyed
 // by parameter identity, exact state dicts. Subclasses only plan one group's update.
 import { getBackend } from '../backend';
+import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber } from '../functional/validate';
 
 export interface Parameter {
@@ -45,6 +46,7 @@ export abstract class Optimizer<Options extends object> {
   readonly defaults: Readonly<Options>;
   readonly paramGroups: Array<ParamGroup & Options> = [];
   readonly state = new Map<Parameter, ParamState>();
+  private readonly caches = new WeakMap<ParamGroup, StreamCache[]>();
 
   constructor(params: Parameter[] | ParamGroup[], defaults: Options) {
     this.defaults = Object.freeze({ ...defaults });
@@ -67,9 +69,10 @@ export abstract class Optimizer<Options extends object> {
    * count, and advances the counts after the calls ran.
    */
   protected planByStep(
+    group: ParamGroup,
     params: Parameter[],
     init: (p: Parameter, existing: ParamState | undefined) => ParamState | undefined,
-    planOne: (step: number, params: Parameter[], states: ParamState[]) => () => void,
+    planOne: (step: number, params: Parameter[], states: ParamState[], cache: StreamCache) => () => void,
   ): () => void {
     const fresh = new Map<Parameter, ParamState>();
     const buckets = new Map<number, { params: Parameter[]; states: ParamState[] }>();
@@ -84,8 +87,8 @@ export abstract class Optimizer<Options extends object> {
       bucket.states.push(s);
       buckets.set(next, bucket);
     }
-    const runs = [...buckets].map(([step, b]) => {
-      const run = planOne(step, b.params, b.states);
+    const runs = [...buckets].map(([step, b], i) => {
+      const run = planOne(step, b.params, b.states, this.cacheFor(group, i));
       return () => {
         run();
         for (const s of b.states) s.step = step;
@@ -95,6 +98,13 @@ export abstract class Optimizer<Options extends object> {
       for (const [p, s] of fresh) this.state.set(p, s);
       for (const run of runs) run();
     };
+  }
+
+  /** The i-th backend call site of a group keeps its validated lists across steps (see StreamCache). */
+  protected cacheFor(group: ParamGroup, i = 0): StreamCache {
+    let list = this.caches.get(group);
+    if (list === undefined) this.caches.set(group, (list = []));
+    return (list[i] ??= {});
   }
 
   addParamGroup(group: ParamGroup): void {

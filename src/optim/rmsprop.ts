@@ -31,15 +31,16 @@ export class RMSprop extends Optimizer<RmspropOptions> {
   protected planGroup(g: ParamGroup & RmspropOptions, params: Parameter[], gradScale: number): () => void {
     const wanted = ['squareAvg', ...(g.momentum > 0 ? ['momentumBuffer'] : []), ...(g.centered ? ['gradAvg'] : [])];
     return this.planByStep(
+      g,
       params,
       (p, s) => {
         const missing = wanted.filter((name) => !(s?.[name] instanceof Float32Array));
         return missing.length ? { step: 0, ...s, ...zeros(p, missing) } : undefined;
       },
-      (_, ps, states) =>
+      (_, ps, states, cache) =>
         planRmsprop(
           datas(ps), grads(ps), buffers(states, 'squareAvg'), g.centered ? buffers(states, 'gradAvg') : null,
-          g.momentum > 0 ? buffers(states, 'momentumBuffer') : null, { ...g, gradScale },
+          g.momentum > 0 ? buffers(states, 'momentumBuffer') : null, { ...g, gradScale }, cache,
         ),
     );
   }

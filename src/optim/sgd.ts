@@ -29,7 +29,7 @@ export class SGD extends Optimizer<SgdOptions> {
 
   protected planGroup(g: ParamGroup & SgdOptions, params: Parameter[], gradScale: number): () => void {
     const momentumBuffers = params.map((p) => (this.state.get(p)?.momentumBuffer as Float32Array | undefined) ?? null);
-    const run = planSgd(datas(params), grads(params), momentumBuffers, { ...g, gradScale });
+    const run = planSgd(datas(params), grads(params), momentumBuffers, { ...g, gradScale }, this.cacheFor(g));
     return () => {
       run();
       if (g.momentum !== 0)
