@@ -107,6 +107,34 @@ describe('optimizer classes reject bad hyperparameters before touching any group
   });
 });
 
+describe('the per-group cache of validated lists never outlives what it checked', () => {
+  it.each(backends)('%s: a buffer detached after some steps is caught, not written', (_, on) => {
+    on(() => {
+      const p: Parameter = { data: new Float32Array(64).fill(1), grad: new Float32Array(64).fill(0.5) };
+      const opt = new AdamW([p]);
+      opt.step();
+      opt.step();
+      structuredClone(p.data.buffer, { transfer: [p.data.buffer] });
+      expect(() => opt.step()).toThrow(/params\[0\] has a detached buffer/);
+    });
+  });
+
+  it.each(backends)('%s: a gradient replaced by one of another length is caught', (_, on) => {
+    on(() => {
+      const p: Parameter = { data: new Float32Array(8).fill(1), grad: new Float32Array(8).fill(0.5) };
+      const opt = new AdamW([p]);
+      opt.step();
+      p.grad = new Float32Array(9);
+      const before = p.data.slice();
+      expect(() => opt.step()).toThrow(/grads\[0\] has length 9, params\[0\] has length 8/);
+      expectBitEqual(p.data, before, 'param');
+      p.grad = new Float32Array(8).fill(0.25); // a new array of the right length is used
+      opt.step();
+      expect(p.data[0]).toBeLessThan(before[0]);
+    });
+  });
+});
+
 describe('the addon itself never crashes the process on garbage', () => {
   const addon = createRequire(import.meta.url)(join(__dirname, '..', 'build', 'Release', 'fused_optim.node'));
   const scalars = (n: number) => new Float64Array(n);
@@ -124,6 +152,10 @@ describe('the addon itself never crashes the process on garbage', () => {
     ['reduce of a string', () => addon.reduce('x', 0)],
     ['reduce with a bad op', () => addon.reduce([], 7)],
     ['setThreads(0)', () => addon.setThreads(0)],
+    ['a pinned handle of another kind', () => addon.step(10, addon.pin(12, { x: [new Float32Array(4)] }), new Float64Array(1))],
+    ['a pinned handle missing a flagged stream', () => addon.step(1, addon.pin(1, { param: [new Float32Array(2)], grad: [new Float32Array(2)], momentumBuffer: null }), new Float64Array([1, 0, 0, 0.9, 1, 0.1, 1, 0, 0]))],
+    ['pin with a bad kind', () => addon.pin(99, {})],
+    ['an object where a pinned handle belongs', () => addon.step(10, { x: 5 }, new Float64Array(1))],
     ['selectIsa(5)', () => addon.selectIsa(5)],
   ])('%s throws', (_, call) => {
     expect(call).toThrow();
