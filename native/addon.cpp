@@ -268,49 +268,23 @@ void forEachSlice(const StepArgs& args, size_t parts, size_t part, Visit&& visit
   });
 }
 
-// step(kind, streams: { param: Float32Array[], ... }, scalars: Float64Array)
-Napi::Value Step(const Napi::CallbackInfo& info) {
-  const auto env = info.Env();
-  const double kind = info.Length() == 3 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
-  if (!(kind >= 0 && kind < double(fused::Kind::count)) || kind != std::floor(kind)) {
-    fail(env, false, "step expects (kind index, streams, scalars)");
-    return env.Undefined();
-  }
-  std::vector<double> scalars;
-  StepArgs owned;
-  const StepArgs* args = nullptr;
-  if (!unwrapScalars(env, info[2], kindSpecs()[size_t(kind)].scalars.size(), scalars) ||
-      !streamsFor(env, size_t(kind), info[1], scalars, owned, args))
-    return env.Undefined();
-  const size_t parts = fused::partsFor(args->total);
-  const auto kernel = fused::kernels().step[size_t(kind)];
-  fused::ThreadPool::instance().run(parts, [&](size_t part) {
-    forEachSlice(*args, parts, part, [&](size_t, float* const* ptrs, size_t n) { kernel(scalars.data(), ptrs, n); });
-  });
-  return env.Undefined();
-}
-
-// lamb(streams, scalars): both passes in one call; returns nothing. The trust ratio of tensor t
-// is ||p_t|| / ||u_t||, or 1 when either norm is 0.
-Napi::Value Lamb(const Napi::CallbackInfo& info) {
-  const auto env = info.Env();
-  if (info.Length() != 2) {
-    fail(env, false, "lamb expects (streams, scalars)");
-    return env.Undefined();
-  }
-  std::vector<double> scalars;
-  StepArgs owned;
-  const StepArgs* pargs = nullptr;
-  if (!unwrapScalars(env, info[1], lambSpec().scalars.size(), scalars) ||
-      !streamsFor(env, kindSpecs().size(), info[0], scalars, owned, pargs))
-    return env.Undefined();
-  const StepArgs& args = *pargs;
-  const size_t tensors = args.streams[0].length.size();
+// Runs one step's kernel over all its tensors, split across the pool. Touches no JS: callable
+// from the JS thread (step) or a libuv worker (stepAsync).
+void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scalars) {
   const size_t parts = fused::partsFor(args.total);
   const auto& k = fused::kernels();
-  // sums[part][tensor] = {||p||², ||u||²}: added up in part order, so deterministic.
-  std::vector<double> sums(parts * tensors * 2, 0.0);
   auto& pool = fused::ThreadPool::instance();
+  if (kind < kindSpecs().size()) {
+    const auto kernel = k.step[kind];
+    pool.run(parts, [&](size_t part) {
+      forEachSlice(args, parts, part, [&](size_t, float* const* ptrs, size_t n) { kernel(scalars.data(), ptrs, n); });
+    });
+    return;
+  }
+  // LAMB: pass 1 updates the moments and sums ||p||², ||u||² per tensor (per part, added up in
+  // part order, so deterministic); pass 2 applies lr · trust, trust = ||p|| / ||u|| or 1.
+  const size_t tensors = args.streams[0].length.size();
+  std::vector<double> sums(parts * tensors * 2, 0.0);
   pool.run(parts, [&](size_t part) {
     forEachSlice(args, parts, part, [&](size_t t, float* const* ptrs, size_t n) {
       k.lambMoments(scalars.data(), ptrs, n, &sums[(part * tensors + t) * 2]);
@@ -331,7 +305,85 @@ Napi::Value Lamb(const Napi::CallbackInfo& info) {
       k.lambApply(scalars.data(), ptrs, n, lrTrust[t]);
     });
   });
-  return env.Undefined();
+}
+
+// The arguments of step/stepAsync: (kind, streams | pinned handle, scalars[, keepAlive]).
+bool unwrapCall(const Napi::CallbackInfo& info, size_t& kind, std::vector<double>& scalars, StepArgs& owned,
+                const StepArgs*& args) {
+  const auto env = info.Env();
+  const double k = info.Length() >= 3 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(k >= 0 && k <= double(kindSpecs().size())) || k != std::floor(k))
+    return fail(env, false, "step expects (kind index, streams, scalars)");
+  kind = size_t(k);
+  return unwrapScalars(env, info[2], specAt(kind).scalars.size(), scalars) &&
+         streamsFor(env, kind, info[1], scalars, owned, args);
+}
+
+// step(kind, streams: { param: Float32Array[], ... } | pinned handle, scalars: Float64Array)
+Napi::Value Step(const Napi::CallbackInfo& info) {
+  size_t kind;
+  std::vector<double> scalars;
+  StepArgs owned;
+  const StepArgs* args = nullptr;
+  if (unwrapCall(info, kind, scalars, owned, args)) runStep(kind, *args, scalars);
+  return info.Env().Undefined();
+}
+
+// An in-flight stepAsync: everything the worker needs, and references that keep the JS arrays
+// (through `keepAlive`, the streams object) and the pinned handle alive until it completes.
+struct AsyncStep {
+  napi_async_work work = nullptr;
+  napi_deferred deferred = nullptr;
+  std::vector<napi_ref> refs;
+  size_t kind = 0;
+  std::vector<double> scalars;
+  StepArgs owned;
+  const StepArgs* args = nullptr;
+};
+
+// stepAsync(kind, streams | handle, scalars, keepAlive): the same update on a libuv worker;
+// returns a Promise that resolves when it is done. The caller must not start another update of
+// the same arrays, nor detach their buffers, until then (src/optim/optimizer.ts enforces the first).
+Napi::Value StepAsync(const Napi::CallbackInfo& info) {
+  const auto env = info.Env();
+  auto job = std::make_unique<AsyncStep>();
+  if (!unwrapCall(info, job->kind, job->scalars, job->owned, job->args)) return env.Undefined();
+  if (job->args == &job->owned) job->args = nullptr;  // re-pointed after the move into the heap object
+  for (size_t i : {size_t(1), size_t(3)}) {
+    if (i >= info.Length() || !(info[i].IsObject() || info[i].IsExternal())) continue;
+    napi_ref ref;
+    if (napi_create_reference(env, info[i], 1, &ref) != napi_ok) return env.Undefined();
+    job->refs.push_back(ref);
+  }
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "fused-optim step", NAPI_AUTO_LENGTH, &name);
+  auto execute = [](napi_env, void* data) {
+    auto* j = static_cast<AsyncStep*>(data);
+    runStep(j->kind, j->args ? *j->args : j->owned, j->scalars);
+  };
+  auto complete = [](napi_env env, napi_status status, void* data) {
+    std::unique_ptr<AsyncStep> j(static_cast<AsyncStep*>(data));
+    for (auto ref : j->refs) napi_delete_reference(env, ref);
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    if (status == napi_ok) {
+      napi_resolve_deferred(env, j->deferred, undefined);
+    } else {
+      napi_value message, error;
+      napi_create_string_utf8(env, "fused-optim: the asynchronous step was cancelled", NAPI_AUTO_LENGTH, &message);
+      napi_create_error(env, nullptr, message, &error);
+      napi_reject_deferred(env, j->deferred, error);
+    }
+    napi_delete_async_work(env, j->work);
+  };
+  if (napi_create_async_work(env, nullptr, name, execute, complete, job.get(), &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    fail(env, false, "could not queue the asynchronous step");
+    return env.Undefined();
+  }
+  job.release();
+  return Napi::Value(env, promise);
 }
 
 // kinds(): the layout of every kind, so JS packs scalars by name in this order.
@@ -407,7 +459,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kinds", Napi::Function::New(env, Kinds));
   exports.Set("step", Napi::Function::New(env, Step));
   exports.Set("pin", Napi::Function::New(env, Pin));
-  exports.Set("lamb", Napi::Function::New(env, Lamb));
+  exports.Set("stepAsync", Napi::Function::New(env, StepAsync));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   return exports;
 }

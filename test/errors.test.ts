@@ -114,7 +114,7 @@ describe('the per-group cache of validated lists never outlives what it checked'
       const opt = new AdamW([p]);
       opt.step();
       opt.step();
-      structuredClone(p.data.buffer, { transfer: [p.data.buffer] });
+      structuredClone(p.data.buffer, { transfer: [p.data.buffer as ArrayBuffer] });
       expect(() => opt.step()).toThrow(/params\[0\] has a detached buffer/);
     });
   });
@@ -148,7 +148,8 @@ describe('the addon itself never crashes the process on garbage', () => {
     ['a number in a list', () => addon.step(12, { x: [1] }, scalars(1))],
     ['mismatched lengths', () => addon.step(11, { dst: [new Float32Array(8)], src: [new Float32Array(4)] }, scalars(1))],
     ['amsgrad with no max list', () => addon.step(0, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array([1, 0, 1, 0.1, 0.9, 0.1, 1, 1, 1e-8, 0, 1]))],
-    ['lamb with a bad list', () => addon.lamb({ param: [new Float32Array(2)] }, scalars(10))],
+    ['lamb with a bad list', () => addon.step(addon.kinds().lamb.index, { param: [new Float32Array(2)] }, scalars(10))],
+    ['stepAsync with garbage', () => addon.stepAsync(0, 5, scalars(11), {})],
     ['reduce of a string', () => addon.reduce('x', 0)],
     ['reduce with a bad op', () => addon.reduce([], 7)],
     ['setThreads(0)', () => addon.setThreads(0)],

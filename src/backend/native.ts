@@ -17,8 +17,9 @@ export interface Addon {
   setThreads(n: number): void;
   kinds(): Record<string, KindLayout>;
   step(kind: number, streams: object, scalars: Float64Array): void;
-  lamb(streams: object, scalars: Float64Array): void;
-  /** Unwraps the lists once; the handle stands in for `streams` in step/lamb. */
+  /** The same on a libuv worker; keepAlive (the streams object) is held until it resolves. */
+  stepAsync(kind: number, streams: object, scalars: Float64Array, keepAlive: object): Promise<void>;
+  /** Unwraps the lists once; the handle stands in for `streams` in step/stepAsync. */
   pin(kind: number, streams: object): object;
   reduce(tensors: Float32Array[], op: number): number;
 }
@@ -83,8 +84,13 @@ export function nativeBackend(addon: Addon): NativeBackend {
       // addon's unwrapped pointers from then are still right, and unwrapping 4 lists of 1000
       // tensors costs more than updating them.
       const lists = cache === undefined ? streams : (cache.handle ??= addon.pin(index, streams));
-      if (kind === 'lamb') addon.lamb(lists, pack(kind, scalars));
-      else addon.step(index, lists, pack(kind, scalars));
+      addon.step(index, lists, pack(kind, scalars));
+    },
+    stepAsync(kind, streams, scalars, cache) {
+      const index = layouts[kind].index;
+      const lists = cache === undefined ? streams : (cache.handle ??= addon.pin(index, streams));
+      // The packed scalars are copied by the addon before this returns: the shared array is free again.
+      return addon.stepAsync(index, lists, pack(kind, scalars), streams);
     },
     reduce(tensors, op) {
       return addon.reduce(tensors, REDUCE_OPS[op]);

@@ -97,5 +97,7 @@ export interface Backend {
   readonly name: BackendName;
   /** One fused pass of `kind` over every tensor of the streams (LAMB: two passes, per-tensor trust ratio). */
   step<K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K], cache?: StreamCache): void;
+  /** The same update off the JS thread (native: a libuv worker); resolves when it is done. */
+  stepAsync<K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K], cache?: StreamCache): Promise<void>;
   reduce(tensors: Float32Array[], op: ReduceOp): number;
 }

@@ -1,4 +1,4 @@
-import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
@@ -15,7 +15,7 @@ export function planAdadelta(
   accDeltas: Float32Array[],
   options: AdadeltaOptions,
   cache?: StreamCache,
-) {
+): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const rho = checkNumber('rho', options.rho, { min: 0, max: 1 });

@@ -1,4 +1,4 @@
-import { checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
@@ -9,7 +9,7 @@ export interface AdagradOptions extends CommonOptions {
 }
 
 /** Adagrad over many tensors, as torch.optim.Adagrad (stateSums start at initialAccumulatorValue). */
-export function planAdagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradOptions, cache?: StreamCache) {
+export function planAdagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradOptions, cache?: StreamCache): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const step = checkStep(options.step);

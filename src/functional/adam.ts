@@ -1,5 +1,5 @@
 import { Decay } from '../backend/types';
-import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber } from './validate';
 
@@ -25,7 +25,7 @@ export function planAdam(
   maxExpAvgSqs: Float32Array[] | null,
   options: AdamOptions,
   cache?: StreamCache,
-): () => void {
+): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const step = checkStep(options.step);

@@ -1,4 +1,4 @@
-import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
@@ -17,7 +17,7 @@ export function planAdamax(
   expInfs: Float32Array[],
   options: AdamaxOptions,
   cache?: StreamCache,
-) {
+): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const step = checkStep(options.step);

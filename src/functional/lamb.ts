@@ -1,4 +1,4 @@
-import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
@@ -20,7 +20,7 @@ export function planLamb(
   expAvgSqs: Float32Array[],
   options: LambOptions,
   cache?: StreamCache,
-) {
+): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const step = checkStep(options.step);

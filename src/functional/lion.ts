@@ -1,4 +1,4 @@
-import { checkBeta, checkOptions, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkBeta, checkOptions, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
 
 export interface LionOptions extends CommonOptions {
@@ -7,7 +7,7 @@ export interface LionOptions extends CommonOptions {
 }
 
 /** Lion (Chen et al. 2023, Algorithm 1) over many tensors: sign of the interpolated momentum, decoupled decay. */
-export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionOptions, cache?: StreamCache) {
+export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionOptions, cache?: StreamCache): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const beta1 = checkBeta('beta1', options.beta1);

@@ -1,4 +1,4 @@
-import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
@@ -25,7 +25,7 @@ export function planNadam(
   expAvgSqs: Float32Array[],
   options: NadamOptions,
   cache?: StreamCache,
-): { run: () => void; muProduct: number } {
+): { run: Run; muProduct: number } {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const step = checkStep(options.step);

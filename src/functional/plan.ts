@@ -48,13 +48,33 @@ function validate(args: StreamArg[]): Float32Array[][] {
   return lists;
 }
 
+/**
+ * A validated update, not yet run: `run()` runs it now; `run(true)` runs it off the JS thread
+ * and returns a promise. Optimizers plan every group before running any, so a rejected step
+ * changes nothing.
+ */
+export type Run = (async?: boolean) => void | Promise<void>;
+
 export function plan<K extends Kind>(
   kind: K,
   streams: KernelStreams[K],
   scalars: KernelScalars[K],
   cache?: StreamCache,
-): () => void {
-  return () => getBackend().step(kind, streams, scalars, cache);
+): Run {
+  return (async) =>
+    async ? getBackend().stepAsync(kind, streams, scalars, cache) : getBackend().step(kind, streams, scalars, cache);
+}
+
+/** Runs `after` once a run's result is done: at once if it ran synchronously. */
+export function andThen(result: void | Promise<void>, after: () => void): void | Promise<void> {
+  if (result instanceof Promise) return result.then(after);
+  after();
+}
+
+/** Runs every plan the same way; a promise for all of them when asynchronous. */
+export function runAll(runs: Run[], async?: boolean): void | Promise<void> {
+  const results = runs.map((run) => run(async));
+  if (async) return Promise.all(results).then(() => undefined);
 }
 
 /** Options every optimizer shares. */

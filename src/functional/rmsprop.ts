@@ -1,4 +1,4 @@
-import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber } from './validate';
 
@@ -18,7 +18,7 @@ export function planRmsprop(
   momentumBuffers: Float32Array[] | null,
   options: RmspropOptions,
   cache?: StreamCache,
-) {
+): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const alpha = checkNumber('alpha', options.alpha, { min: 0 });

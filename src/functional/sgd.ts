@@ -1,4 +1,4 @@
-import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan } from './plan';
+import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan, type Run, andThen, runAll } from './plan';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber } from './validate';
 
@@ -18,7 +18,7 @@ export function planSgd(
   momentumBuffers: (Float32Array | null)[] | null,
   options: SgdOptions,
   cache?: StreamCache,
-): () => void {
+): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const momentum = checkNumber('momentum', options.momentum, { min: 0 });
@@ -51,7 +51,7 @@ export function planSgd(
   const fresh = momentumBuffers.map((b, i) => (b === null ? new Float32Array(params[i].length) : null));
   const calls = [false, true].map((first) => {
     const idx = params.map((_, i) => i).filter((i) => (fresh[i] !== null) === first);
-    if (idx.length === 0) return () => {};
+    if (idx.length === 0) return () => undefined;
     const [param, grad, momentumBuffer] = checkStreams([
       { name: 'params', list: idx.map((i) => params[i]), written: true },
       { name: 'grads', list: idx.map((i) => grads[i]), written: false },
@@ -59,10 +59,8 @@ export function planSgd(
     ]);
     return plan('sgd', { param, grad, momentumBuffer }, { ...scalars, firstStep: first });
   });
-  return () => {
-    calls.forEach((run) => run());
-    fresh.forEach((b, i) => b !== null && (momentumBuffers[i] = b));
-  };
+  return (async) =>
+    andThen(runAll(calls, async), () => fresh.forEach((b, i) => b !== null && (momentumBuffers[i] = b)));
 }
 
 export function sgd(

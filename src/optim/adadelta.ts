@@ -1,6 +1,7 @@
 import { planAdadelta } from '../functional/adadelta';
 import { checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
+import type { Run } from '../functional/plan';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { buffers, datas, grads, zeros } from './state';
 
@@ -24,7 +25,7 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     checkNumber(`${where}.eps`, g.eps, { min: 0 });
   }
 
-  protected planGroup(g: ParamGroup & AdadeltaOptions, params: Parameter[], gradScale: number): () => void {
+  protected planGroup(g: ParamGroup & AdadeltaOptions, params: Parameter[], gradScale: number): Run {
     return this.planByStep(
       g,
       params,

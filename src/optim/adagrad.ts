@@ -1,6 +1,7 @@
 import { planAdagrad } from '../functional/adagrad';
 import { checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
+import type { Run } from '../functional/plan';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { buffers, datas, grads, zeros } from './state';
 
@@ -26,7 +27,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     checkNumber(`${where}.eps`, g.eps, { min: 0 });
   }
 
-  protected planGroup(g: ParamGroup & AdagradOptions, params: Parameter[], gradScale: number): () => void {
+  protected planGroup(g: ParamGroup & AdagradOptions, params: Parameter[], gradScale: number): Run {
     return this.planByStep(
       g,
       params,

@@ -1,5 +1,6 @@
 // Adam's relatives that share its options shape: Adamax, NAdam, RAdam, LAMB.
 import { planAdamax } from '../functional/adamax';
+import { andThen, type Run } from '../functional/plan';
 import { planLamb } from '../functional/lamb';
 import { planNadam } from '../functional/nadam';
 import { planRadam } from '../functional/radam';
@@ -26,7 +27,7 @@ type Planner<O> = (
   ps: Parameter[],
   states: ParamState[],
   cache: StreamCache,
-) => () => void;
+) => Run;
 
 abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
   protected abstract readonly bufferNames: string[];
@@ -38,7 +39,7 @@ abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
     checkNumber(`${where}.eps`, g.eps, { min: 0 });
   }
 
-  protected planGroup(g: ParamGroup & O, params: Parameter[], gradScale: number): () => void {
+  protected planGroup(g: ParamGroup & O, params: Parameter[], gradScale: number): Run {
     return this.planByStep(
       g,
       params,
@@ -74,10 +75,7 @@ export class NAdam extends AdamLike<NadamOptions> {
       ...o,
       muProduct: states[0].muProduct as number,
     }, cache);
-    return () => {
-      run();
-      for (const s of states) s.muProduct = muProduct;
-    };
+    return (async) => andThen(run(async), () => states.forEach((s) => (s.muProduct = muProduct)));
   };
   constructor(params: Parameter[] | ParamGroup[], options: Partial<NadamOptions> = {}) {
     super(params, { lr: 2e-3, ...ADAM_LIKE, momentumDecay: 4e-3, ...options });

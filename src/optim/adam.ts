@@ -1,6 +1,7 @@
 import { planAdam } from '../functional/adam';
 import { checkBeta } from '../functional/plan';
 import { checkBoolean, checkNumber } from '../functional/validate';
+import type { Run } from '../functional/plan';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { buffers, datas, grads, zeros } from './state';
 
@@ -41,7 +42,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     checkBoolean(`${where}.amsgrad`, g.amsgrad);
   }
 
-  protected planGroup(g: ParamGroup & AdamOptions, params: Parameter[], gradScale: number): () => void {
+  protected planGroup(g: ParamGroup & AdamOptions, params: Parameter[], gradScale: number): Run {
     return this.planByStep(
       g,
       params,

@@ -1,5 +1,6 @@
 import { planLion } from '../functional/lion';
 import { checkBetas, checkCommon } from './adam';
+import type { Run } from '../functional/plan';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { buffers, datas, grads, zeros } from './state';
 
@@ -21,7 +22,7 @@ export class Lion extends Optimizer<LionOptions> {
     checkBetas(where, g.betas);
   }
 
-  protected planGroup(g: ParamGroup & LionOptions, params: Parameter[], gradScale: number): () => void {
+  protected planGroup(g: ParamGroup & LionOptions, params: Parameter[], gradScale: number): Run {
     return this.planByStep(
       g,
       params,

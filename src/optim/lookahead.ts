@@ -48,13 +48,24 @@ export class Lookahead {
 
   step(options: StepOptions = {}): boolean {
     if (!this.optimizer.step(options)) return false;
+    this.afterStep();
+    return true;
+  }
+
+  /** The inner stepAsync(); the sync every k steps is one short call after it. */
+  async stepAsync(options: StepOptions = {}): Promise<boolean> {
+    if (!(await this.optimizer.stepAsync(options))) return false;
+    this.afterStep();
+    return true;
+  }
+
+  private afterStep(): void {
     this.stepCount++;
     if (this.stepCount % this.k === 0) {
       const params = this.params();
       for (const p of params) if (!this.slow.has(p)) this.slow.set(p, p.data.slice()); // added after construction
       lookaheadSync(params.map((p) => this.slow.get(p) as Float32Array), params.map((p) => p.data), this.alpha);
     }
-    return true;
   }
 
   zeroGrad(options?: ZeroGradOptions): void {

@@ -2,6 +2,7 @@
 // by parameter identity, exact state dicts. Subclasses only plan one group's update.
 import { getBackend } from '../backend';
 import type { StreamCache } from '../backend/types';
+import { andThen, type Run, runAll } from '../functional/plan';
 import { checkBoolean, checkNumber } from '../functional/validate';
 
 export interface Parameter {
@@ -60,7 +61,7 @@ export abstract class Optimizer<Options extends object> {
   protected abstract checkGroup(group: ParamGroup & Options, where: string): void;
 
   /** Validates one group's update and returns it, unrun (see planAdam). */
-  protected abstract planGroup(group: ParamGroup & Options, params: Parameter[], gradScale: number): () => void;
+  protected abstract planGroup(group: ParamGroup & Options, params: Parameter[], gradScale: number): Run;
 
   /**
    * The usual shape of planGroup: creates missing state with `init` (installed only when the
@@ -72,8 +73,8 @@ export abstract class Optimizer<Options extends object> {
     group: ParamGroup,
     params: Parameter[],
     init: (p: Parameter, existing: ParamState | undefined) => ParamState | undefined,
-    planOne: (step: number, params: Parameter[], states: ParamState[], cache: StreamCache) => () => void,
-  ): () => void {
+    planOne: (step: number, params: Parameter[], states: ParamState[], cache: StreamCache) => Run,
+  ): Run {
     const fresh = new Map<Parameter, ParamState>();
     const buckets = new Map<number, { params: Parameter[]; states: ParamState[] }>();
     for (const p of params) {
@@ -87,16 +88,13 @@ export abstract class Optimizer<Options extends object> {
       bucket.states.push(s);
       buckets.set(next, bucket);
     }
-    const runs = [...buckets].map(([step, b], i) => {
+    const runs = [...buckets].map(([step, b], i): Run => {
       const run = planOne(step, b.params, b.states, this.cacheFor(group, i));
-      return () => {
-        run();
-        for (const s of b.states) s.step = step;
-      };
+      return (async) => andThen(run(async), () => b.states.forEach((s) => (s.step = step)));
     });
-    return () => {
+    return (async) => {
       for (const [p, s] of fresh) this.state.set(p, s);
-      for (const run of runs) run();
+      return runAll(runs, async);
     };
   }
 
@@ -127,6 +125,39 @@ export abstract class Optimizer<Options extends object> {
 
   /** Applies one update to every parameter with a gradient; returns false if skipped. */
   step(options: StepOptions = {}): boolean {
+    const plans = this.plan(options);
+    if (plans === null) return false;
+    runAll(plans);
+    return true;
+  }
+
+  /**
+   * step() off the JS thread: the native kernels run on a libuv worker while JS goes on; the
+   * promise resolves to whether the step was applied. Until it settles, the optimizer rejects
+   * another step, zeroGrad and state dicts, and the arrays must not be written or transferred.
+   */
+  async stepAsync(options: StepOptions = {}): Promise<boolean> {
+    const plans = this.plan(options);
+    if (plans === null) return false;
+    this.inFlight = true;
+    try {
+      await runAll(plans, true);
+    } finally {
+      this.inFlight = false;
+    }
+    return true;
+  }
+
+  private inFlight = false;
+
+  private idle(what: string): void {
+    if (this.inFlight) throw new Error(`${what}: a stepAsync() of this optimizer is still running; await it first`);
+  }
+
+  /** Validates and plans every group (null: skipped for a non-finite gradient). */
+  private plan(options: StepOptions): Run[] | null {
+    this.idle('step');
+    if (options === null || typeof options !== 'object') throw new TypeError('step options must be an object');
     const gradScale = options.gradScale === undefined ? 1 : checkNumber('gradScale', options.gradScale);
     const skip = options.skipIfNonFinite === undefined ? false : checkBoolean('skipIfNonFinite', options.skipIfNonFinite);
     const active = this.paramGroups.map((g) => g.params.filter((p) => p.grad !== null && p.grad !== undefined));
@@ -137,13 +168,13 @@ export abstract class Optimizer<Options extends object> {
     });
     if (skip) {
       const grads = active.flat().map((p) => p.grad as Float32Array);
-      if (!Number.isFinite(getBackend().reduce(grads, 'maxAbs'))) return false;
+      if (!Number.isFinite(getBackend().reduce(grads, 'maxAbs'))) return null;
     }
-    for (const run of plans) run();
-    return true;
+    return plans;
   }
 
   zeroGrad({ setToNone = false }: ZeroGradOptions = {}): void {
+    this.idle('zeroGrad');
     for (const group of this.paramGroups)
       for (const p of group.params) {
         if (setToNone) p.grad = null;
@@ -153,6 +184,7 @@ export abstract class Optimizer<Options extends object> {
 
   /** A deep snapshot of the state and the hyperparameters, independent of the backend. */
   stateDict(): StateDict {
+    this.idle('stateDict');
     const state: Record<number, ParamState> = {};
     const paramGroups: StateDict['paramGroups'] = [];
     let index = 0;
@@ -171,6 +203,7 @@ export abstract class Optimizer<Options extends object> {
 
   /** Restores a snapshot taken from an optimizer of the same shape (on either backend). */
   loadStateDict(stateDict: StateDict): void {
+    this.idle('loadStateDict');
     if (stateDict === null || typeof stateDict !== 'object' || !Array.isArray(stateDict.paramGroups))
       throw new TypeError('stateDict must have a paramGroups array');
     if (stateDict.state === null || typeof stateDict.state !== 'object')

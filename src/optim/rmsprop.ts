@@ -1,6 +1,7 @@
 import { planRmsprop } from '../functional/rmsprop';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
+import type { Run } from '../functional/plan';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { buffers, datas, grads, zeros } from './state';
 
@@ -28,7 +29,7 @@ export class RMSprop extends Optimizer<RmspropOptions> {
     checkBoolean(`${where}.centered`, g.centered);
   }
 
-  protected planGroup(g: ParamGroup & RmspropOptions, params: Parameter[], gradScale: number): () => void {
+  protected planGroup(g: ParamGroup & RmspropOptions, params: Parameter[], gradScale: number): Run {
     const wanted = ['squareAvg', ...(g.momentum > 0 ? ['momentumBuffer'] : []), ...(g.centered ? ['gradAvg'] : [])];
     return this.planByStep(
       g,

@@ -1,3 +1,4 @@
+import { andThen, type Run } from '../functional/plan';
 import { planSgd } from '../functional/sgd';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
@@ -27,13 +28,13 @@ export class SGD extends Optimizer<SgdOptions> {
       throw new RangeError(`${where}: nesterov requires momentum > 0 and dampening = 0`);
   }
 
-  protected planGroup(g: ParamGroup & SgdOptions, params: Parameter[], gradScale: number): () => void {
+  protected planGroup(g: ParamGroup & SgdOptions, params: Parameter[], gradScale: number): Run {
     const momentumBuffers = params.map((p) => (this.state.get(p)?.momentumBuffer as Float32Array | undefined) ?? null);
     const run = planSgd(datas(params), grads(params), momentumBuffers, { ...g, gradScale }, this.cacheFor(g));
-    return () => {
-      run();
-      if (g.momentum !== 0)
-        params.forEach((p, i) => this.state.set(p, { momentumBuffer: momentumBuffers[i] as Float32Array }));
-    };
+    return (async) =>
+      andThen(run(async), () => {
+        if (g.momentum !== 0)
+          params.forEach((p, i) => this.state.set(p, { momentumBuffer: momentumBuffers[i] as Float32Array }));
+      });
   }
 }

@@ -24,5 +24,9 @@ export const jsBackend: Backend = {
   step(kind, streams, scalars) {
     kernels[kind](streams, scalars);
   },
+  // No threads to run on: the update happens now, the promise only reports it.
+  async stepAsync(kind, streams, scalars) {
+    kernels[kind](streams, scalars);
+  },
   reduce,
 };

@@ -1,0 +1,74 @@
+// stepAsync(): the same bits as step(), off the JS thread, and guarded against overlapping use.
+import { describe, expect, it } from 'vitest';
+import { AdamW, LAMB, Lookahead, NAdam, SGD, type Optimizer, type Parameter } from '../src';
+import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng } from './helpers';
+
+const lengths = [1, 17, 100, 40_000];
+const make = (seed: number): Parameter[] => {
+  const r = rng(seed);
+  return lengths.map((n) => ({ data: randomArray(n, r), grad: null }));
+};
+const grads = (() => {
+  const r = rng(5);
+  return Array.from({ length: 6 }, () => lengths.map((n) => randomArray(n, r)));
+})();
+
+type Factory = (p: Parameter[]) => Optimizer<object> | Lookahead;
+const FACTORIES: [string, Factory][] = [
+  ['AdamW amsgrad', (p) => new AdamW(p, { amsgrad: true })],
+  ['SGD momentum (first step starts the buffers)', (p) => new SGD(p, { lr: 0.01, momentum: 0.9 })],
+  ['NAdam', (p) => new NAdam(p)],
+  ['LAMB', (p) => new LAMB(p, { weightDecay: 0.01 })],
+  ['Lookahead(AdamW)', (p) => new Lookahead(new AdamW(p), { k: 2 })],
+];
+
+const backends: [string, <T>(fn: () => T) => T][] = [
+  ['js', onJs],
+  ['native', (fn) => onIsa(machineIsas().at(-1) as string, fn)],
+];
+
+describe.each(backends)('stepAsync on %s', (_, on) => {
+  it.each(FACTORIES)('%s: bit-identical to step()', async (_, factory) => {
+    const a = make(1), b = make(1);
+    const optA = factory(a), optB = factory(b);
+    for (const gs of grads) {
+      a.forEach((p, k) => (p.grad = gs[k]));
+      b.forEach((p, k) => (p.grad = gs[k]));
+      on(() => optA.step());
+      expect(await on(() => optB.stepAsync())).toBe(true);
+    }
+    a.forEach((p, k) => expectBitEqual(b[k].data, p.data, `param ${k}`));
+  });
+});
+
+describe('stepAsync runs off the JS thread and guards the optimizer', () => {
+  it('returns before the update is done; a second step, zeroGrad or stateDict is rejected meanwhile', async () => {
+    const n = 1 << 23;
+    const p: Parameter = { data: new Float32Array(n).fill(1), grad: new Float32Array(n).fill(0.5) };
+    const opt = new AdamW([p]);
+    let done = false;
+    const pending = opt.stepAsync().then((applied) => {
+      done = applied;
+    });
+    expect(done).toBe(false);
+    expect(() => opt.step()).toThrow(/still running/);
+    expect(() => opt.zeroGrad()).toThrow(/still running/);
+    expect(() => opt.stateDict()).toThrow(/still running/);
+    await expect(opt.stepAsync()).rejects.toThrow(/still running/);
+    await pending;
+    expect(done).toBe(true);
+    expect(p.data[0]).toBeLessThan(1);
+    expect(p.data[n - 1]).toBe(p.data[0]);
+    opt.step(); // usable again
+  });
+
+  it('a rejected stepAsync changes nothing', async () => {
+    const p: Parameter = { data: new Float32Array([1, 2]), grad: new Float32Array(3) };
+    const opt = new AdamW([p]);
+    await expect(opt.stepAsync()).rejects.toThrow(RangeError);
+    expect([...p.data]).toEqual([1, 2]);
+    p.grad = new Float32Array([Number.NaN, 0]);
+    expect(await opt.stepAsync({ skipIfNonFinite: true })).toBe(false);
+    expect([...p.data]).toEqual([1, 2]);
+  });
+});
