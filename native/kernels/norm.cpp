@@ -9,10 +9,18 @@ namespace fused::FUSED_NS {
 
 template <class AddFn>
 static double accumulate(const float* x, size_t n, AddFn add) {
-  Acc acc;
-  float* const ptrs[1] = {const_cast<float*>(x)};
-  for_each_vector(ptrs, 0u, n, [&](float* const (&a)[1], size_t i) { add(acc, Vec::load(a[0] + i)); });
-  return acc.sum();  // zero padding of the tail adds nothing
+  // Two independent accumulators: one chain of double adds would bound the loop by add latency
+  // rather than by memory bandwidth.
+  constexpr size_t W = Vec::width;
+  Acc even, odd;
+  size_t i = 0;
+  for (; i + 2 * W <= n; i += 2 * W) {
+    add(even, Vec::load(x + i));
+    add(odd, Vec::load(x + i + W));
+  }
+  float* const ptrs[1] = {const_cast<float*>(x + i)};
+  for_each_vector(ptrs, 0u, n - i, [&](float* const (&a)[1], size_t j) { add(even, Vec::load(a[0] + j)); });
+  return even.sum() + odd.sum();  // zero padding of the tail adds nothing
 }
 
 double sumSquares(const float* x, size_t n) {
