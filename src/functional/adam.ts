@@ -1,14 +1,10 @@
 import { Decay } from '../backend/types';
-import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
+import { type AdamLikeOptions, checkAdamLike, momentStreams } from './adam-like';
+import { plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
-import { checkBoolean, checkNumber } from './validate';
+import { checkBoolean } from './validate';
 
-export interface AdamOptions extends CommonOptions {
-  /** 1-based number of this update (bias corrections use it). */
-  step: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
+export interface AdamOptions extends AdamLikeOptions {
   amsgrad: boolean;
 }
 
@@ -26,20 +22,12 @@ export function planAdam(
   options: AdamOptions,
   cache?: StreamCache,
 ): Run {
-  checkOptions(options);
-  const { lr, weightDecay, gradScale } = commonScalars(options);
-  const step = checkStep(options.step);
-  const beta1 = checkBeta('beta1', options.beta1);
-  const beta2 = checkBeta('beta2', options.beta2);
-  const eps = checkNumber('eps', options.eps, { min: 0 });
+  const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
   const amsgrad = checkBoolean('amsgrad', options.amsgrad);
-  const [param, grad, expAvg, expAvgSq, maxExpAvgSq] = checkStreams([
-    { name: 'params', list: params, written: true },
-    { name: 'grads', list: grads, written: false },
-    { name: 'expAvgs', list: expAvgs, written: true },
-    { name: 'expAvgSqs', list: expAvgSqs, written: true },
-    ...(amsgrad ? [{ name: 'maxExpAvgSqs', list: maxExpAvgSqs, written: true }] : []),
-  ], cache);
+  const [param, grad, expAvg, expAvgSq, maxExpAvgSq] = momentStreams(
+    params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache,
+    amsgrad ? { name: 'maxExpAvgSqs', list: maxExpAvgSqs } : null,
+  );
   const biasCorrection1 = 1 - beta1 ** step;
   const biasCorrection2 = 1 - beta2 ** step;
   return plan(

@@ -1,13 +1,8 @@
-import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
-import { checkNumber } from './validate';
+import { type AdamLikeOptions, checkAdamLike, momentStreams } from './adam-like';
+import { plan, type Run } from './plan';
 
-export interface AdamaxOptions extends CommonOptions {
-  step: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-}
+export type AdamaxOptions = AdamLikeOptions;
 
 /** Adamax over many tensors, as torch.optim.Adamax. */
 export function planAdamax(
@@ -18,18 +13,8 @@ export function planAdamax(
   options: AdamaxOptions,
   cache?: StreamCache,
 ): Run {
-  checkOptions(options);
-  const { lr, weightDecay, gradScale } = commonScalars(options);
-  const step = checkStep(options.step);
-  const beta1 = checkBeta('beta1', options.beta1);
-  const beta2 = checkBeta('beta2', options.beta2);
-  const eps = checkNumber('eps', options.eps, { min: 0 });
-  const [param, grad, expAvg, expInf] = checkStreams([
-    { name: 'params', list: params, written: true },
-    { name: 'grads', list: grads, written: false },
-    { name: 'expAvgs', list: expAvgs, written: true },
-    { name: 'expInfs', list: expInfs, written: true },
-  ], cache);
+  const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
+  const [param, grad, expAvg, expInf] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expInfs', expInfs], cache);
   return plan(
     'adamax',
     { param, grad, expAvg, expInf },

@@ -1,13 +1,8 @@
-import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
-import { checkNumber } from './validate';
+import { type AdamLikeOptions, checkAdamLike, momentStreams } from './adam-like';
+import { plan, type Run } from './plan';
 
-export interface LambOptions extends CommonOptions {
-  step: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-}
+export type LambOptions = AdamLikeOptions;
 
 /**
  * LAMB (You et al. 2019, Algorithm 2) over many tensors: bias-corrected Adam direction plus
@@ -21,19 +16,9 @@ export function planLamb(
   options: LambOptions,
   cache?: StreamCache,
 ): Run {
-  checkOptions(options);
-  const { lr, weightDecay, gradScale } = commonScalars(options);
-  const step = checkStep(options.step);
-  const beta1 = checkBeta('beta1', options.beta1);
-  const beta2 = checkBeta('beta2', options.beta2);
   // eps > 0: a zero denominator would make the update, and so every trust ratio, NaN.
-  const eps = checkNumber('eps', options.eps, { min: 0, minExclusive: true });
-  const [param, grad, expAvg, expAvgSq] = checkStreams([
-    { name: 'params', list: params, written: true },
-    { name: 'grads', list: grads, written: false },
-    { name: 'expAvgs', list: expAvgs, written: true },
-    { name: 'expAvgSqs', list: expAvgSqs, written: true },
-  ], cache);
+  const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options, { min: 0, minExclusive: true });
+  const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache);
   return plan(
     'lamb',
     { param, grad, expAvg, expAvgSq },

@@ -1,12 +1,9 @@
-import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
+import { type AdamLikeOptions, checkAdamLike, momentStreams } from './adam-like';
+import { plan, type Run } from './plan';
 import { checkNumber } from './validate';
 
-export interface NadamOptions extends CommonOptions {
-  step: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
+export interface NadamOptions extends AdamLikeOptions {
   momentumDecay: number;
   /** Product of μ_1 … μ_{step-1} (1 at the first step); nadam() returns the product through μ_step. */
   muProduct: number;
@@ -26,20 +23,10 @@ export function planNadam(
   options: NadamOptions,
   cache?: StreamCache,
 ): { run: Run; muProduct: number } {
-  checkOptions(options);
-  const { lr, weightDecay, gradScale } = commonScalars(options);
-  const step = checkStep(options.step);
-  const beta1 = checkBeta('beta1', options.beta1);
-  const beta2 = checkBeta('beta2', options.beta2);
-  const eps = checkNumber('eps', options.eps, { min: 0 });
+  const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
   const momentumDecay = checkNumber('momentumDecay', options.momentumDecay, { min: 0 });
   const previous = checkNumber('muProduct', options.muProduct, { min: 0, max: 1 });
-  const [param, grad, expAvg, expAvgSq] = checkStreams([
-    { name: 'params', list: params, written: true },
-    { name: 'grads', list: grads, written: false },
-    { name: 'expAvgs', list: expAvgs, written: true },
-    { name: 'expAvgSqs', list: expAvgSqs, written: true },
-  ], cache);
+  const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache);
   const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay));
   const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentumDecay));
   const muProduct = f(f(previous) * f(mu));

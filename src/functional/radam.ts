@@ -1,13 +1,8 @@
-import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
-import { checkNumber } from './validate';
+import { type AdamLikeOptions, checkAdamLike, momentStreams } from './adam-like';
+import { plan, type Run } from './plan';
 
-export interface RadamOptions extends CommonOptions {
-  step: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-}
+export type RadamOptions = AdamLikeOptions;
 
 /** RAdam over many tensors, as torch.optim.RAdam (un-adapted steps while ρ_t <= 5). */
 export function planRadam(
@@ -18,18 +13,8 @@ export function planRadam(
   options: RadamOptions,
   cache?: StreamCache,
 ): Run {
-  checkOptions(options);
-  const { lr, weightDecay, gradScale } = commonScalars(options);
-  const step = checkStep(options.step);
-  const beta1 = checkBeta('beta1', options.beta1);
-  const beta2 = checkBeta('beta2', options.beta2);
-  const eps = checkNumber('eps', options.eps, { min: 0 });
-  const [param, grad, expAvg, expAvgSq] = checkStreams([
-    { name: 'params', list: params, written: true },
-    { name: 'grads', list: grads, written: false },
-    { name: 'expAvgs', list: expAvgs, written: true },
-    { name: 'expAvgSqs', list: expAvgSqs, written: true },
-  ], cache);
+  const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
+  const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache);
   const bc1 = 1 - beta1 ** step;
   const bc2 = 1 - beta2 ** step;
   const rhoInf = 2 / (1 - beta2) - 1;

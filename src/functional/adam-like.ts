@@ -1,0 +1,45 @@
+// What every Adam-like update (Adam, AdamW, Adamax, NAdam, RAdam, LAMB) checks the same way:
+// the step count, the betas, eps, and params/grads plus two moment lists.
+import type { StreamCache } from '../backend/types';
+import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars } from './plan';
+import { checkNumber, type NumberRule } from './validate';
+
+export interface AdamLikeOptions extends CommonOptions {
+  /** 1-based number of this update (bias corrections use it). */
+  step: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export function checkAdamLike(options: AdamLikeOptions, epsRule: NumberRule = { min: 0 }) {
+  checkOptions(options);
+  return {
+    ...commonScalars(options),
+    step: checkStep(options.step),
+    beta1: checkBeta('beta1', options.beta1),
+    beta2: checkBeta('beta2', options.beta2),
+    eps: checkNumber('eps', options.eps, epsRule),
+  };
+}
+
+/** params, grads and the two moment lists (named as in the caller's signature), checked. */
+export function momentStreams(
+  params: Float32Array[],
+  grads: Float32Array[],
+  first: [name: string, list: Float32Array[]],
+  second: [name: string, list: Float32Array[]],
+  cache?: StreamCache,
+  extra?: { name: string; list: unknown } | null,
+): Float32Array[][] {
+  return checkStreams(
+    [
+      { name: 'params', list: params, written: true },
+      { name: 'grads', list: grads, written: false },
+      { name: first[0], list: first[1], written: true },
+      { name: second[0], list: second[1], written: true },
+      ...(extra ? [{ ...extra, written: true }] : []),
+    ],
+    cache,
+  );
+}
