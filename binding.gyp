@@ -31,13 +31,17 @@
       "type": "static_library",
       "sources": ["<@(kernel_sources)"],
       "defines": ["FUSED_ISA_SCALAR"],
-      "cflags_cc": ["<@(kernel_cflags)", "-fno-tree-vectorize"]
+      "cflags_cc": ["<@(kernel_cflags)", "-fno-tree-vectorize"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<@(kernel_cflags)", "-fno-tree-vectorize"] }
     },
     {
       "target_name": "fused_optim",
       "sources": ["native/addon.cpp", "native/dispatch.cpp", "native/pool.cpp"],
       "cflags_cc": ["-O2", "-fPIC"],
       "conditions": [
+        ["OS=='linux'", {
+          "ldflags": ["-Wl,-z,nodelete"]
+        }],
         ["target_arch=='x64'", {
           "dependencies": ["kernels_scalar", "kernels_sse2", "kernels_avx2", "kernels_avx512"]
         }],
@@ -58,21 +62,24 @@
           "type": "static_library",
           "sources": ["<@(kernel_sources)"],
           "defines": ["FUSED_ISA_SSE2"],
-          "cflags_cc": ["<@(kernel_cflags)"]
+          "cflags_cc": ["<@(kernel_cflags)"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<@(kernel_cflags)"] }
         },
         {
           "target_name": "kernels_avx2",
           "type": "static_library",
           "sources": ["<@(kernel_sources)"],
           "defines": ["FUSED_ISA_AVX2"],
-          "cflags_cc": ["<@(kernel_cflags)", "-mavx2", "-mfma"]
+          "cflags_cc": ["<@(kernel_cflags)", "-mavx2", "-mfma"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<@(kernel_cflags)", "-mavx2", "-mfma"] }
         },
         {
           "target_name": "kernels_avx512",
           "type": "static_library",
           "sources": ["<@(kernel_sources)"],
           "defines": ["FUSED_ISA_AVX512"],
-          "cflags_cc": ["<@(kernel_cflags)", "-mavx512f", "-mavx2", "-mfma"]
+          "cflags_cc": ["<@(kernel_cflags)", "-mavx512f", "-mavx2", "-mfma"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<@(kernel_cflags)", "-mavx512f", "-mavx2", "-mfma"] }
         }
       ]
     }],
@@ -83,7 +90,8 @@
           "type": "static_library",
           "sources": ["<@(kernel_sources)"],
           "defines": ["FUSED_ISA_NEON"],
-          "cflags_cc": ["<@(kernel_cflags)"]
+          "cflags_cc": ["<@(kernel_cflags)"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<@(kernel_cflags)"] }
         }
       ]
     }]

@@ -37,9 +37,17 @@ bool gatherList(Napi::Env env, napi_value value, const char* name, std::vector<n
     return fail(env, false, std::string(name) + " must be an array of Float32Array");
   uint32_t count = 0;
   if (napi_get_array_length(env, value, &count) != napi_ok) return false;
-  out.resize(count);
-  for (uint32_t i = 0; i < count; ++i)
-    if (napi_get_element(env, value, i, &out[i]) != napi_ok) return false;
+  // The length is the caller's to lie about (a sparse array of length 2^32-1): reserve nothing
+  // on its word, and stop at the first element that is not a typed array.
+  out.clear();
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value element;
+    bool typed = false;
+    if (napi_get_element(env, value, i, &element) != napi_ok) return false;
+    if (napi_is_typedarray(env, element, &typed) != napi_ok || !typed)
+      return fail(env, false, std::string(name) + "[" + std::to_string(i) + "] must be a Float32Array");
+    out.push_back(element);
+  }
   return true;
 }
 
@@ -130,7 +138,9 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
     fail(env, true, "threads must be an integer from 1 to 256");
     return env.Undefined();
   }
-  fused::ThreadPool::instance().setThreads(static_cast<size_t>(n));
+  if (!fused::ThreadPool::instance().setThreads(static_cast<size_t>(n)))
+    fail(env, true, "the OS refused to start " + std::to_string(static_cast<size_t>(n)) + " threads; running with " +
+                        std::to_string(fused::ThreadPool::instance().threads()));
   return env.Undefined();
 }
 
@@ -181,7 +191,7 @@ bool streamRequired(const KindSpec& spec, const StreamSpec& stream, const double
 }
 
 bool unwrapStreams(Napi::Env env, const KindSpec& spec, const Napi::Value& lists, const double* scalars,
-                   StepArgs& out) {
+                   StepArgs& out, std::vector<napi_value>* elements = nullptr) {
   if (!lists.IsObject() || lists.IsArray()) return fail(env, false, "streams must be an object of tensor lists");
   const auto object = lists.As<Napi::Object>();
   const size_t count = spec.streams.size();
@@ -203,6 +213,7 @@ bool unwrapStreams(Napi::Env env, const KindSpec& spec, const Napi::Value& lists
   for (size_t k = 0; k < count; ++k) {  // phase 2: runs no JS
     if (!take[k]) continue;
     if (!resolveList(env, gathered[k], spec.streams[k].name, out.streams[k])) return false;
+    if (elements != nullptr) elements->insert(elements->end(), gathered[k].begin(), gathered[k].end());
     if (k > 0 && !sameShape(env, out.streams[0], spec.streams[0].name, out.streams[k], spec.streams[k].name))
       return false;
   }
@@ -215,6 +226,7 @@ bool unwrapStreams(Napi::Env env, const KindSpec& spec, const Napi::Value& lists
 struct Pinned {
   size_t kind;  // index into kindSpecs(), or kindSpecs().size() for LAMB
   StepArgs args;
+  std::vector<napi_ref> arrays;  // strong: the memory behind `args` cannot be collected
 };
 constexpr napi_type_tag kPinnedTag{0x8f1c2e3d4b5a6978ULL, 0x1a2b3c4d5e6f7081ULL};
 
@@ -250,8 +262,17 @@ Napi::Value Pin(const Napi::CallbackInfo& info) {
   }
   auto pinned = std::make_unique<Pinned>();
   pinned->kind = size_t(kind);
-  if (!unwrapStreams(env, specAt(pinned->kind), info[1], nullptr, pinned->args)) return env.Undefined();
-  auto handle = Napi::External<Pinned>::New(env, pinned.release(), [](Napi::Env, Pinned* p) { delete p; });
+  std::vector<napi_value> elements;
+  if (!unwrapStreams(env, specAt(pinned->kind), info[1], nullptr, pinned->args, &elements)) return env.Undefined();
+  for (napi_value element : elements) {
+    napi_ref ref;
+    if (napi_create_reference(env, element, 1, &ref) != napi_ok) break;
+    pinned->arrays.push_back(ref);
+  }
+  auto handle = Napi::External<Pinned>::New(env, pinned.release(), [](Napi::Env env, Pinned* p) {
+    for (napi_ref ref : p->arrays) napi_delete_reference(env, ref);
+    delete p;
+  });
   napi_type_tag_object(env, handle, &kPinnedTag);
   return handle;
 }
@@ -307,6 +328,23 @@ void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scala
   });
 }
 
+// Scalars the kernels branch on must hold what they expect: flags 0 or 1, the Adam decay kind
+// 0, 1 or 2, and LAMB's eps > 0 (its zero-padded tail lanes would divide 0 by 0).
+bool checkScalars(Napi::Env env, const KindSpec& spec, const std::vector<double>& scalars) {
+  static const char* const flags[] = {"amsgrad", "hasWeightDecay", "hasMomentum", "nesterov", "firstStep",
+                                      "centered", "rectified"};
+  for (size_t i = 0; i < spec.scalars.size(); ++i) {
+    const std::string name = spec.scalars[i];
+    const double v = scalars[i];
+    for (const char* flag : flags)
+      if (name == flag && v != 0 && v != 1) return fail(env, true, "scalar " + name + " must be 0 or 1");
+    if (name == "decay" && v != 0 && v != 1 && v != 2) return fail(env, true, "scalar decay must be 0, 1 or 2");
+    if (name == "eps" && std::string(spec.name) == "lamb" && !(v > 0))
+      return fail(env, true, "scalar eps must be > 0 for lamb");
+  }
+  return true;
+}
+
 // The arguments of step/stepAsync: (kind, streams | pinned handle, scalars[, keepAlive]).
 bool unwrapCall(const Napi::CallbackInfo& info, size_t& kind, std::vector<double>& scalars, StepArgs& owned,
                 const StepArgs*& args) {
@@ -316,7 +354,7 @@ bool unwrapCall(const Napi::CallbackInfo& info, size_t& kind, std::vector<double
     return fail(env, false, "step expects (kind index, streams, scalars)");
   kind = size_t(k);
   return unwrapScalars(env, info[2], specAt(kind).scalars.size(), scalars) &&
-         streamsFor(env, kind, info[1], scalars, owned, args);
+         checkScalars(env, specAt(kind), scalars) && streamsFor(env, kind, info[1], scalars, owned, args);
 }
 
 // step(kind, streams: { param: Float32Array[], ... } | pinned handle, scalars: Float64Array)

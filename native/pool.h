@@ -18,15 +18,16 @@ class ThreadPool {
   static ThreadPool& instance();
   ~ThreadPool();
 
-  size_t threads() const { return workers_.size() + 1; }
-  // Total threads including the caller; clamped to [1, 256].
-  void setThreads(size_t n);
+  size_t threads() const { return threadCount_.load(std::memory_order_acquire); }
+  // Total threads including the caller, clamped to [1, 256]; false if the OS refused some
+  // (the pool then runs with those it got).
+  bool setThreads(size_t n);
   // Runs fn(part) for every part in [0, parts), in parallel; returns when all are done.
   void run(size_t parts, const std::function<void(size_t)>& fn);
 
  private:
   ThreadPool();
-  void startWorkers(size_t count);
+  bool startWorkers(size_t count);
   void stopWorkers();
   void workerLoop(size_t index, unsigned long long seen);
 
@@ -35,7 +36,7 @@ class ThreadPool {
   std::condition_variable wake_;
   std::vector<std::thread> workers_;
   const std::function<void(size_t)>* task_ = nullptr;
-  size_t parts_ = 0;
+  std::atomic<size_t> threadCount_{1};
   std::atomic<unsigned long long> generation_{0};
   std::atomic<size_t> pending_{0};
   bool stopping_ = false;

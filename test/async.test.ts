@@ -1,6 +1,6 @@
 // stepAsync(): the same bits as step(), off the JS thread, and guarded against overlapping use.
 import { describe, expect, it } from 'vitest';
-import { AdamW, LAMB, Lookahead, NAdam, SGD, type Optimizer, type Parameter } from '../src';
+import { AdamW, LAMB, Lookahead, NAdam, SGD, setThreads, type Optimizer, type Parameter } from '../src';
 import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng } from './helpers';
 
 const lengths = [1, 17, 100, 40_000];
@@ -60,6 +60,27 @@ describe('stepAsync runs off the JS thread and guards the optimizer', () => {
     expect(p.data[0]).toBeLessThan(1);
     expect(p.data[n - 1]).toBe(p.data[0]);
     opt.step(); // usable again
+  });
+
+  it('setThreads while a stepAsync runs never drops part of the update', async () => {
+    const n = 1 << 21;
+    for (let round = 0; round < 10; round++) {
+      setThreads(2);
+      const p: Parameter = { data: new Float32Array(n).fill(1), grad: new Float32Array(n).fill(1) };
+      const pending = new SGD([p], { lr: 0.5 }).stepAsync();
+      setThreads(1);
+      await pending;
+      expect(p.data.every((x) => x === 0.5)).toBe(true);
+    }
+    setThreads(2);
+  });
+
+  it('arrays on a resizable ArrayBuffer are refused before anything runs', async () => {
+    const Resizable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer;
+    const data = new Float32Array(new Resizable(16, { maxByteLength: 64 }));
+    const p: Parameter = { data, grad: new Float32Array(4).fill(1) };
+    await expect(new SGD([p]).stepAsync()).rejects.toThrow(/resizable/);
+    expect([...data]).toEqual([0, 0, 0, 0]);
   });
 
   it('a rejected stepAsync changes nothing', async () => {

@@ -135,6 +135,40 @@ describe('the per-group cache of validated lists never outlives what it checked'
   });
 });
 
+describe('user code that runs mid-step cannot make the addon write freed memory', () => {
+  it('a getter that detaches an earlier group\'s parameter is caught', () => {
+    const n = 1 << 16;
+    const p0: Parameter = { data: new Float32Array(n).fill(1), grad: new Float32Array(n).fill(1) };
+    const data1 = new Float32Array(8);
+    let detach = false;
+    const p1 = {
+      get data() {
+        if (detach) structuredClone(p0.data.buffer, { transfer: [p0.data.buffer as ArrayBuffer] });
+        return data1;
+      },
+      grad: new Float32Array(8),
+    } as Parameter;
+    const opt = new Adam([{ params: [p0] }, { params: [p1] }]);
+    opt.step();
+    opt.step(); // group 0's lists are cached and pinned now
+    detach = true;
+    expect(() => opt.step()).toThrow(/length/);
+  });
+
+  it('a getter on a later stream that detaches an earlier one is caught by the addon', () => {
+    const addon = createRequire(import.meta.url)(join(__dirname, '..', 'build', 'Release', 'fused_optim.node'));
+    const x = new Float32Array(1 << 16);
+    const streams = {
+      dst: [x],
+      get src() {
+        structuredClone(x.buffer, { transfer: [x.buffer as ArrayBuffer] });
+        return [new Float32Array(1 << 16)];
+      },
+    };
+    expect(() => addon.step(addon.kinds().accumulate.index, streams, new Float64Array([1]))).toThrow();
+  });
+});
+
 describe('the addon itself never crashes the process on garbage', () => {
   const addon = createRequire(import.meta.url)(join(__dirname, '..', 'build', 'Release', 'fused_optim.node'));
   const scalars = (n: number) => new Float64Array(n);
@@ -151,6 +185,14 @@ describe('the addon itself never crashes the process on garbage', () => {
     ['lamb with a bad list', () => addon.step(addon.kinds().lamb.index, { param: [new Float32Array(2)] }, scalars(10))],
     ['stepAsync with garbage', () => addon.stepAsync(0, 5, scalars(11), {})],
     ['reduce of a string', () => addon.reduce('x', 0)],
+    ['a sparse list claiming 2^32-1 tensors', () => {
+      const list: unknown[] = [];
+      list.length = 2 ** 32 - 1;
+      return addon.reduce(list, 0);
+    }],
+    ['a flag scalar that is not 0 or 1', () => addon.step(0, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array([1, 0, 1, 0.1, 0.9, 0.1, 1, 1, 1e-8, 0, 7]))],
+    ['an Adam decay kind of 1e300', () => addon.step(0, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array([1, 0, 1, 0.1, 0.9, 0.1, 1, 1, 1e-8, 1e300, 0]))],
+    ['LAMB with eps 0', () => addon.step(addon.kinds().lamb.index, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array(10))],
     ['reduce with a bad op', () => addon.reduce([], 7)],
     ['setThreads(0)', () => addon.setThreads(0)],
     ['a pinned handle of another kind', () => addon.step(10, addon.pin(12, { x: [new Float32Array(4)] }), new Float64Array(1))],

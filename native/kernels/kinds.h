@@ -4,7 +4,6 @@
 // tables; JS packs scalars by the names exported from here, so the two sides cannot drift.
 #pragma once
 #include <cstddef>
-#include <cstring>
 
 // X(name) per scalar. Flags (has*, amsgrad, ...) are 0 or 1.
 #define FUSED_ADAM_SCALARS(X) \
@@ -95,13 +94,5 @@ enum class Kind {
 #undef FUSED_ENUM
   count
 };
-
-// Kernels get raw doubles from JS; copying into the struct avoids aliasing a double array as it.
-template <class Scalars>
-inline Scalars readScalars(const double* raw) {
-  Scalars s;
-  std::memcpy(&s, raw, sizeof s);
-  return s;
-}
 
 }  // namespace fused

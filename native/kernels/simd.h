@@ -237,6 +237,16 @@ inline void for_each_vector(float* const (&ptrs)[K], uint32_t written, size_t n,
 
 namespace fused::FUSED_NS {
 
+// Kernels get raw doubles from JS; copying into the struct avoids aliasing a double array as it.
+// (In the ISA namespace like everything here: an inline function shared by the per-ISA
+// translation units could otherwise be linked from the AVX-512 copy into the scalar path.)
+template <class Scalars>
+inline Scalars readScalars(const double* raw) {
+  Scalars s;
+  std::memcpy(&s, raw, sizeof s);
+  return s;
+}
+
 // Calls f with std::true_type or std::false_type: turns a per-step flag into a template
 // parameter, so the hot loop has no branch on it.
 template <class F>

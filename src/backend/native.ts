@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Backend, Kind, ReduceOp } from './types';
+import type { Backend, Kind, ReduceOp, StreamCache } from './types';
 
 interface KindLayout {
   index: number;
@@ -63,7 +63,27 @@ export function loadAddon(): Addon | Error {
 
 const REDUCE_OPS: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs: 2, sum: 3 };
 
+/** True while every array the cache validated still has the length it had then. */
+function lengthsHold(cache: StreamCache): boolean {
+  const lengths = cache.lengths as number[];
+  let at = 0;
+  for (const list of cache.lists ?? []) for (const a of list ?? []) if (a.length !== lengths[at++]) return false;
+  return true;
+}
+
 export function nativeBackend(addon: Addon): NativeBackend {
+  /**
+   * What to hand the addon: with a cache the caller has checked that these are the very arrays
+   * it last saw, so the addon's unwrapped pointers from then (a pinned handle, which also keeps
+   * the arrays alive) are still right. Unwrapping 4 lists of 1000 tensors costs more than
+   * updating them. The lengths are checked again here, with no user code between this and the
+   * kernel: a buffer detached or shrunk since planning makes the addon unwrap (and reject) anew.
+   */
+  const pinned = (index: number, streams: object, cache: StreamCache | undefined): object => {
+    if (cache === undefined) return streams;
+    if (cache.handle !== undefined && !lengthsHold(cache)) cache.handle = undefined;
+    return (cache.handle ??= addon.pin(index, streams)) as object;
+  };
   const layouts = addon.kinds();
   // One reusable Float64Array per kind: scalars are packed by the names the addon declares.
   const packed = new Map<string, Float64Array>();
@@ -80,17 +100,16 @@ export function nativeBackend(addon: Addon): NativeBackend {
     addon,
     step(kind, streams, scalars, cache) {
       const index = layouts[kind].index;
-      // With a cache the caller has checked that these are the very arrays it last saw: the
-      // addon's unwrapped pointers from then are still right, and unwrapping 4 lists of 1000
-      // tensors costs more than updating them.
-      const lists = cache === undefined ? streams : (cache.handle ??= addon.pin(index, streams));
-      addon.step(index, lists, pack(kind, scalars));
+      addon.step(index, pinned(index, streams, cache), pack(kind, scalars));
     },
     stepAsync(kind, streams, scalars, cache) {
       const index = layouts[kind].index;
-      const lists = cache === undefined ? streams : (cache.handle ??= addon.pin(index, streams));
+      for (const list of Object.values(streams) as (Float32Array[] | null)[])
+        for (const a of list ?? [])
+          if ((a.buffer as ArrayBuffer & { resizable?: boolean }).resizable === true)
+            throw new TypeError('stepAsync cannot update arrays on a resizable ArrayBuffer: it could shrink mid-step');
       // The packed scalars are copied by the addon before this returns: the shared array is free again.
-      return addon.stepAsync(index, lists, pack(kind, scalars), streams);
+      return addon.stepAsync(index, pinned(index, streams, cache), pack(kind, scalars), streams);
     },
     reduce(tensors, op) {
       return addon.reduce(tensors, REDUCE_OPS[op]);

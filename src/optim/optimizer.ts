@@ -139,6 +139,14 @@ export abstract class Optimizer<Options extends object> {
   async stepAsync(options: StepOptions = {}): Promise<boolean> {
     const plans = this.plan(options);
     if (plans === null) return false;
+    // A resizable buffer could shrink under the worker: refuse before anything runs.
+    this.paramGroups.forEach((g, i) =>
+      g.params.forEach((p, k) => {
+        for (const a of [p.data, p.grad])
+          if (a && (a.buffer as ArrayBuffer & { resizable?: boolean }).resizable === true)
+            throw new TypeError(`paramGroups[${i}].params[${k}] lives on a resizable ArrayBuffer: use step(), not stepAsync()`);
+      }),
+    );
     this.inFlight = true;
     try {
       await runAll(plans, true);
