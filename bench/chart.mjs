@@ -10,13 +10,23 @@ const COLUMNS = {
   'tfjs-cpu Melem/s': 'TensorFlow.js cpu',
 };
 
+const IMPLEMENTATIONS = [...Object.values(COLUMNS), 'naive JS loop'];
+
 export async function chartSvg(results) {
   const values = [];
   for (const [size, { rows }] of Object.entries(results.sizes))
     for (const row of rows) {
       if (row.task.startsWith('probe')) continue;
       for (const [column, implementation] of Object.entries(COLUMNS))
-        if (row[column]) values.push({ size: `${size} elements`, task: row.task, implementation, melems: row[column] });
+        if (row[column]) {
+          const naive = row.task === 'naive JS AdamW';
+          values.push({
+            size: `${size} elements`,
+            task: naive ? 'AdamW' : row.task,
+            implementation: naive ? 'naive JS loop' : implementation,
+            melems: row[column],
+          });
+        }
     }
   const { machine } = results;
   const spec = vl.compile({
@@ -28,13 +38,22 @@ export async function chartSvg(results) {
     data: { values },
     mark: 'bar',
     encoding: {
-      row: { field: 'size', type: 'nominal', title: null },
+      row: { field: 'size', type: 'nominal', title: null, sort: Object.keys(results.sizes).map((k) => `${k} elements`) },
       y: { field: 'task', type: 'nominal', title: null, sort: null },
-      yOffset: { field: 'implementation', type: 'nominal' },
-      x: { field: 'melems', type: 'quantitative', scale: { type: 'log' }, title: 'million elements per second (log)' },
-      color: { field: 'implementation', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+      yOffset: { field: 'implementation', type: 'nominal', sort: IMPLEMENTATIONS },
+      // Bars on a log axis need an explicit base: from 1 Melem/s.
+      x: {
+        field: 'melems', type: 'quantitative', stack: null,
+        scale: { type: 'log', domainMin: 1 }, title: 'million elements per second (log scale)',
+      },
+      x2: { datum: 1 },
+      color: {
+        field: 'implementation', type: 'nominal', title: null, sort: IMPLEMENTATIONS,
+        legend: { orient: 'top', columns: 3, labelLimit: 300 },
+      },
     },
-    width: 520,
+    width: 560,
+    height: { step: 22 },
   }).spec;
   return new vega.View(vega.parse(spec), { renderer: 'none' }).toSVG();
 }

@@ -79,7 +79,8 @@ function warmUp(fns, ms) {
 
 /** Median seconds per call of each function. */
 async function measure(fns) {
-  const bench = new Bench({ time, warmup: true, warmupTime: Math.min(200, time) });
+  // Few minimum iterations: a 16M step of the TS backend or TF.js takes ~0.1 s.
+  const bench = new Bench({ time, iterations: quick ? 4 : 10, warmup: true, warmupTime: Math.min(200, time), warmupIterations: 2 });
   for (const [name, fn] of Object.entries(fns)) bench.add(name, fn);
   await bench.run();
   const seconds = {};
