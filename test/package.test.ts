@@ -75,3 +75,31 @@ describe('without the native addon', () => {
     expect(stderr).toMatch(/npx fused-optim build/);
   });
 });
+
+describe('worker threads', () => {
+  it('workers that load the addon and exit leave no threads behind and do not crash the process', () => {
+    const code = `
+      import { Worker } from 'node:worker_threads';
+      import { readdirSync } from 'node:fs';
+      const threads = () => readdirSync('/proc/self/task').length;
+      const job = "import('fused-optim').then(({ AdamW }) => {" +
+        "const p = { data: new Float32Array(1 << 18).fill(1), grad: new Float32Array(1 << 18).fill(1) };" +
+        "new AdamW([p]).step(); });";
+      const once = () => new Promise((resolve, reject) => {
+        const w = new Worker(job, { eval: true });
+        w.on('error', reject);
+        w.on('exit', resolve);
+      });
+      await once();
+      const after1 = threads();
+      for (let i = 0; i < 4; i++) await once();
+      await new Promise((r) => setTimeout(r, 50));
+      const { AdamW } = await import('fused-optim');
+      const p = { data: new Float32Array(1 << 18).fill(1), grad: new Float32Array(1 << 18).fill(1) };
+      new AdamW([p]).step();
+      console.log(JSON.stringify({ after1, after5: threads(), ok: p.data[0] < 1 }));`;
+    const { out } = run(code);
+    expect(out.ok).toBe(true);
+    expect(out.after5).toBeLessThanOrEqual(out.after1);
+  });
+});
