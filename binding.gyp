@@ -71,6 +71,7 @@
           "sources": ["<@(kernel_sources)"],
           "defines": ["FUSED_ISA_AVX2"],
           "cflags_cc": ["<@(kernel_cflags)", "-mavx2", "-mfma"],
+      "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX2"] } },
       "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<@(kernel_cflags)", "-mavx2", "-mfma"] }
         },
         {
@@ -79,6 +80,7 @@
           "sources": ["<@(kernel_sources)"],
           "defines": ["FUSED_ISA_AVX512"],
           "cflags_cc": ["<@(kernel_cflags)", "-mavx512f", "-mavx2", "-mfma"],
+      "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX512"] } },
       "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<@(kernel_cflags)", "-mavx512f", "-mavx2", "-mfma"] }
         }
       ]

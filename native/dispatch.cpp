@@ -2,7 +2,10 @@
 
 #include <atomic>
 
-#if defined(__x86_64__) || defined(_M_X64)
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_AMD64))
+#include <intrin.h>
+#define FUSED_X86 1
+#elif defined(__x86_64__)
 #include <cpuid.h>
 #define FUSED_X86 1
 #endif
@@ -14,9 +17,27 @@ namespace {
 // The CPU may implement AVX/AVX-512 while the OS does not save their registers on a context
 // switch; XCR0 says which register files the OS manages.
 unsigned long long readXcr0() {
+#if defined(_MSC_VER)
+  return _xgetbv(0);
+#else
   unsigned eax, edx;
   __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
   return (static_cast<unsigned long long>(edx) << 32) | eax;
+#endif
+}
+
+// cpuid leaf/subleaf into a, b, c, d; false if the CPU does not have that leaf.
+bool cpuid(unsigned leaf, unsigned a, unsigned& eax, unsigned& ebx, unsigned& ecx, unsigned& edx) {
+#if defined(_MSC_VER)
+  int r[4];
+  __cpuid(r, 0);
+  if (static_cast<unsigned>(r[0]) < leaf) return false;
+  __cpuidex(r, static_cast<int>(leaf), static_cast<int>(a));
+  eax = r[0], ebx = r[1], ecx = r[2], edx = r[3];
+  return true;
+#else
+  return __get_cpuid_count(leaf, a, &eax, &ebx, &ecx, &edx) != 0;
+#endif
 }
 
 struct X86Features {
@@ -26,13 +47,13 @@ struct X86Features {
 X86Features detectX86() {
   X86Features f;
   unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
+  if (!cpuid(1, 0, a, b, c, d)) return f;
   const bool osxsave = c & (1u << 27), avx = c & (1u << 28), fma = c & (1u << 12);
   if (!osxsave || !avx) return f;
   const auto xcr0 = readXcr0();
   const bool ymmEnabled = (xcr0 & 0x6) == 0x6;            // SSE + AVX state
   const bool zmmEnabled = (xcr0 & 0xe6) == 0xe6;          // + opmask, ZMM0-15 high, ZMM16-31
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return f;
+  if (!cpuid(7, 0, a, b, c, d)) return f;
   f.avx2 = ymmEnabled && fma && (b & (1u << 5));
   f.avx512 = f.avx2 && zmmEnabled && (b & (1u << 16));
   return f;
