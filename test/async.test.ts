@@ -51,6 +51,8 @@ describe('stepAsync runs off the JS thread and guards the optimizer', () => {
       done = applied;
     });
     expect(done).toBe(false);
+    // The worker writes the last element at the very end of its range: still untouched here.
+    expect(p.data[n - 1]).toBe(1);
     expect(() => opt.step()).toThrow(/still running/);
     expect(() => opt.zeroGrad()).toThrow(/still running/);
     expect(() => opt.stateDict()).toThrow(/still running/);

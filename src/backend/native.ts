@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tensorLength } from '../functional/validate';
 import type { Backend, Kind, ReduceOp, StreamCache } from './types';
 
 interface KindLayout {
@@ -67,7 +68,7 @@ const REDUCE_OPS: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs:
 function lengthsHold(cache: StreamCache): boolean {
   const lengths = cache.lengths as number[];
   let at = 0;
-  for (const list of cache.lists ?? []) for (const a of list ?? []) if (a.length !== lengths[at++]) return false;
+  for (const list of cache.lists ?? []) for (const a of list ?? []) if (tensorLength(a) !== lengths[at++]) return false;
   return true;
 }
 

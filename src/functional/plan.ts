@@ -2,7 +2,7 @@
 // memory shared with a written list, and return the backend call, not yet run.
 import { getBackend } from '../backend';
 import type { KernelScalars, KernelStreams, Kind, StreamCache } from '../backend/types';
-import { checkBoolean, checkNoOverlap, checkNumber, checkTensorList } from './validate';
+import { checkBoolean, checkNoOverlap, checkNumber, checkTensorList, tensorLength } from './validate';
 
 export interface StreamArg {
   /** The argument's name in error messages, e.g. 'expAvgs'. */
@@ -19,7 +19,7 @@ function unchanged(cache: StreamCache, args: StreamArg[]): boolean {
   for (let k = 0; k < args.length; k++) {
     const list = args[k].list, seen = lists[k] as Float32Array[];
     if (!Array.isArray(list) || list.length !== seen.length) return false;
-    for (let i = 0; i < seen.length; i++, at++) if (list[i] !== seen[i] || seen[i].length !== lengths[at]) return false;
+    for (let i = 0; i < seen.length; i++, at++) if (list[i] !== seen[i] || tensorLength(seen[i]) !== lengths[at]) return false;
   }
   return true;
 }
@@ -34,7 +34,7 @@ export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Arr
   const lists = validate(args);
   if (cache !== undefined) {
     cache.lists = lists.map((l) => l.slice());
-    cache.lengths = lists.flatMap((l) => l.map((a) => a.length));
+    cache.lengths = lists.flatMap((l) => l.map(tensorLength));
     cache.handle = undefined;
   }
   return lists;
@@ -61,6 +61,11 @@ export function plan<K extends Kind>(
   scalars: KernelScalars[K],
   cache?: StreamCache,
 ): Run {
+  // Finite hyperparameters can still overflow in what is derived from them (1 - lr·wd, lr/bc1):
+  // refuse here, before any group runs, rather than in the addon mid-step.
+  for (const [name, value] of Object.entries(scalars))
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new RangeError(`the ${kind} update's ${name} is ${value}: the hyperparameters overflow`);
   return (async) =>
     async ? getBackend().stepAsync(kind, streams, scalars, cache) : getBackend().step(kind, streams, scalars, cache);
 }
@@ -73,8 +78,20 @@ export function andThen(result: void | Promise<void>, after: () => void): void |
 
 /** Runs every plan the same way; a promise for all of them when asynchronous. */
 export function runAll(runs: Run[], async?: boolean): void | Promise<void> {
-  const results = runs.map((run) => run(async));
-  if (async) return Promise.all(results).then(() => undefined);
+  if (!async) {
+    for (const run of runs) run();
+    return;
+  }
+  const started: (void | Promise<void>)[] = [];
+  try {
+    for (const run of runs) started.push(run(true));
+  } catch (error) {
+    // Those already started are still writing: settle them before reporting the failure.
+    return Promise.allSettled(started).then(() => {
+      throw error;
+    });
+  }
+  return Promise.all(started).then(() => undefined);
 }
 
 /** Options every optimizer shares. */

@@ -1,6 +1,6 @@
 import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan, type Run, andThen, runAll } from './plan';
 import type { StreamCache } from '../backend/types';
-import { checkBoolean, checkNumber } from './validate';
+import { checkBoolean, checkNumber, tensorLength } from './validate';
 
 export interface SgdOptions extends CommonOptions {
   momentum: number;
@@ -47,17 +47,16 @@ export function planSgd(
     return plan('sgd', { param, grad, momentumBuffer }, scalars, cache);
   }
   // Tensors starting a buffer (torch's first step: buf = g) and the others run as two calls.
-  checkStreams(lists());
-  const fresh = momentumBuffers.map((b, i) => (b === null ? new Float32Array(params[i].length) : null));
+  // Everything is checked once over the whole lists (fresh buffers standing in for the nulls),
+  // so overlaps across the two calls are caught and errors carry the caller's indices.
+  const [param, grad] = checkStreams(lists());
+  const fresh = momentumBuffers.map((b, i) => (b === null ? new Float32Array(tensorLength(param[i])) : null));
+  const [, , buffers] = checkStreams(lists(momentumBuffers.map((b, i) => b ?? fresh[i])));
   const calls = [false, true].map((first) => {
-    const idx = params.map((_, i) => i).filter((i) => (fresh[i] !== null) === first);
+    const idx = param.map((_, i) => i).filter((i) => (fresh[i] !== null) === first);
     if (idx.length === 0) return () => undefined;
-    const [param, grad, momentumBuffer] = checkStreams([
-      { name: 'params', list: idx.map((i) => params[i]), written: true },
-      { name: 'grads', list: idx.map((i) => grads[i]), written: false },
-      { name: 'momentumBuffers', list: idx.map((i) => fresh[i] ?? momentumBuffers[i]), written: true },
-    ]);
-    return plan('sgd', { param, grad, momentumBuffer }, { ...scalars, firstStep: first });
+    const pick = (list: Float32Array[]) => idx.map((i) => list[i]);
+    return plan('sgd', { param: pick(param), grad: pick(grad), momentumBuffer: pick(buffers) }, { ...scalars, firstStep: first });
   });
   return (async) =>
     andThen(runAll(calls, async), () => fresh.forEach((b, i) => b !== null && (momentumBuffers[i] = b)));

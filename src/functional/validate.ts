@@ -35,11 +35,29 @@ export function checkBoolean(name: string, value: unknown): boolean {
   return value;
 }
 
+// The built-in accessors of typed arrays. A `length` or `buffer` property defined on the object
+// itself (or a subclass getter) could otherwise lie to every check below, and to the per-group
+// cache that decides whether the addon may reuse pointers.
+const typedArrayProto = Object.getPrototypeOf(Float32Array.prototype) as object;
+const intrinsic = (name: string | symbol) =>
+  (Object.getOwnPropertyDescriptor(typedArrayProto, name) as PropertyDescriptor).get as (this: unknown) => unknown;
+const tagOf = intrinsic(Symbol.toStringTag);
+const lengthOf = intrinsic('length');
+const bufferOf = intrinsic('buffer');
+const byteOffsetOf = intrinsic('byteOffset');
+const byteLengthOf = intrinsic('byteLength');
+
+/** True only for a genuine Float32Array (not an object that merely inherits its prototype). */
+export const isFloat32Array = (a: unknown): a is Float32Array => tagOf.call(a) === 'Float32Array';
+/** The element count as the engine knows it, whatever properties the object defines. */
+export const tensorLength = (a: Float32Array): number => lengthOf.call(a) as number;
+const tensorBuffer = (a: Float32Array): ArrayBufferLike => bufferOf.call(a) as ArrayBufferLike;
+
 function isDetached(a: Float32Array): boolean {
   // A view on a detached buffer reads as empty; only an empty view needs the (throwing) probe.
-  if (a.length !== 0) return false;
+  if (tensorLength(a) !== 0) return false;
   try {
-    new Uint8Array(a.buffer, 0, 0);
+    new Uint8Array(tensorBuffer(a), 0, 0);
     return false;
   } catch {
     return true;
@@ -55,17 +73,16 @@ export function checkTensorList(
   if (!Array.isArray(list)) throw new TypeError(`${name} must be an array of Float32Array`);
   for (let i = 0; i < list.length; i++) {
     const t = list[i];
-    if (!(t instanceof Float32Array)) throw new TypeError(`${name}[${i}] must be a Float32Array`);
+    if (!isFloat32Array(t)) throw new TypeError(`${name}[${i}] must be a Float32Array`);
     if (isDetached(t)) throw new TypeError(`${name}[${i}] has a detached buffer`);
   }
   if (like !== undefined) {
     if (list.length !== like.list.length)
       throw new RangeError(`${name} has ${list.length} tensors, ${like.name} has ${like.list.length}`);
-    for (let i = 0; i < list.length; i++)
-      if (list[i].length !== like.list[i].length)
-        throw new RangeError(
-          `${name}[${i}] has length ${list[i].length}, ${like.name}[${i}] has length ${like.list[i].length}`,
-        );
+    for (let i = 0; i < list.length; i++) {
+      const n = tensorLength(list[i]), m = tensorLength(like.list[i]);
+      if (n !== m) throw new RangeError(`${name}[${i}] has length ${n}, ${like.name}[${i}] has length ${m}`);
+    }
   }
   return list as Float32Array[];
 }
@@ -88,10 +105,12 @@ export function checkNoOverlap(lists: { name: string; list: Float32Array[]; writ
   for (const { name, list, writable } of lists) {
     for (let i = 0; i < list.length; i++) {
       const a = list[i];
-      if (a.length === 0) continue;
-      const span = { start: a.byteOffset, end: a.byteOffset + a.byteLength, label: `${name}[${i}]`, writable };
-      const spans = byBuffer.get(a.buffer);
-      if (spans === undefined) byBuffer.set(a.buffer, [span]);
+      if (tensorLength(a) === 0) continue;
+      const start = byteOffsetOf.call(a) as number;
+      const span = { start, end: start + (byteLengthOf.call(a) as number), label: `${name}[${i}]`, writable };
+      const buffer = tensorBuffer(a);
+      const spans = byBuffer.get(buffer);
+      if (spans === undefined) byBuffer.set(buffer, [span]);
       else {
         spans.push(span);
         shared = true;

@@ -1,6 +1,6 @@
 import { getBackend } from '../backend';
 import { clampValues, scale } from '../functional/tensors';
-import { checkBoolean, checkNumber, checkTensorList } from '../functional/validate';
+import { checkBoolean, checkNumber, checkTensorList, isFloat32Array } from '../functional/validate';
 import type { Parameter } from '../optim/optimizer';
 import { gradNorm } from './norm';
 
@@ -13,7 +13,7 @@ export interface ClipOptions {
 export function gradsOf(params: Parameter[] | Float32Array[]): Float32Array[] {
   if (!Array.isArray(params)) throw new TypeError('params must be an array of parameters or Float32Arrays');
   const grads = params.flatMap((p, i) => {
-    if (p instanceof Float32Array) return [p];
+    if (isFloat32Array(p)) return [p];
     if (p === null || typeof p !== 'object') throw new TypeError(`params[${i}] must be a parameter or a Float32Array`);
     return p.grad === null || p.grad === undefined ? [] : [p.grad];
   });
@@ -53,7 +53,9 @@ export function clipGradNorm(
   options: ClipOptions = {},
 ): number {
   const { totalNorm, coefficient } = clipCoefficient(params, maxNorm, normType, options);
-  scale(gradsOf(params), coefficient);
+  // A NaN norm makes every gradient NaN, as torch's multiplication by a NaN coefficient does.
+  if (Number.isNaN(coefficient)) for (const g of gradsOf(params)) g.fill(Number.NaN);
+  else scale(gradsOf(params), coefficient);
   return totalNorm;
 }
 

@@ -1,6 +1,6 @@
 // Adam's relatives that share its options shape: Adamax, NAdam, RAdam, LAMB.
 import { planAdamax } from '../functional/adamax';
-import { andThen, type Run } from '../functional/plan';
+import { andThen, type Run, runAll } from '../functional/plan';
 import { planLamb } from '../functional/lamb';
 import { planNadam } from '../functional/nadam';
 import { planRadam } from '../functional/radam';
@@ -62,7 +62,7 @@ export class Adamax extends AdamLike<AdamLikeOptions> {
   protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states, cache) =>
     planAdamax(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expInf'), o, cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
-    super(params, { lr: 2e-3, ...ADAM_LIKE, ...options });
+    super(params, { lr: 2e-3, ...ADAM_LIKE }, options);
   }
 }
 
@@ -70,15 +70,27 @@ export class Adamax extends AdamLike<AdamLikeOptions> {
 export class NAdam extends AdamLike<NadamOptions> {
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
   protected readonly planner: Planner<NadamOptions> = (o, ps, states, cache) => {
-    // Parameters with the same step count share their μ product (it depends on the count only).
-    const { run, muProduct } = planNadam(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), {
-      ...o,
-      muProduct: states[0].muProduct as number,
-    }, cache);
-    return (async) => andThen(run(async), () => states.forEach((s) => (s.muProduct = muProduct)));
+    // μ_t depends on the betas and momentumDecay of each step taken, so parameters with the same
+    // step count can still carry different μ products (missed steps while a scheduler cycled
+    // beta1): one call per distinct product, as PyTorch keeps it per parameter.
+    const byProduct = new Map<number, number[]>();
+    states.forEach((s, i) => {
+      const key = s.muProduct as number;
+      byProduct.set(key, [...(byProduct.get(key) ?? []), i]);
+    });
+    const runs = [...byProduct].map(([previous, idx]): Run => {
+      const pick = <T>(list: T[]) => idx.map((i) => list[i]);
+      const { run, muProduct } = planNadam(
+        datas(pick(ps)), grads(pick(ps)), pick(buffers(states, 'expAvg')), pick(buffers(states, 'expAvgSq')),
+        { ...o, muProduct: previous },
+        byProduct.size === 1 ? cache : undefined,
+      );
+      return (async) => andThen(run(async), () => idx.forEach((i) => (states[i].muProduct = muProduct)));
+    });
+    return (async) => runAll(runs, async);
   };
   constructor(params: Parameter[] | ParamGroup[], options: Partial<NadamOptions> = {}) {
-    super(params, { lr: 2e-3, ...ADAM_LIKE, momentumDecay: 4e-3, ...options });
+    super(params, { lr: 2e-3, ...ADAM_LIKE, momentumDecay: 4e-3 }, options);
   }
   protected override checkGroup(g: ParamGroup & NadamOptions, where: string): void {
     super.checkGroup(g, where);
@@ -95,7 +107,7 @@ export class RAdam extends AdamLike<AdamLikeOptions> {
   protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states, cache) =>
     planRadam(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), o, cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
-    super(params, { lr: 1e-3, ...ADAM_LIKE, ...options });
+    super(params, { lr: 1e-3, ...ADAM_LIKE }, options);
   }
 }
 
@@ -105,7 +117,7 @@ export class LAMB extends AdamLike<AdamLikeOptions> {
   protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states, cache) =>
     planLamb(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), o, cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
-    super(params, { lr: 1e-3, ...ADAM_LIKE, eps: 1e-6, ...options });
+    super(params, { lr: 1e-3, ...ADAM_LIKE, eps: 1e-6 }, options);
   }
   protected override checkGroup(g: ParamGroup & AdamLikeOptions, where: string): void {
     super.checkGroup(g, where);

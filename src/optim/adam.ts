@@ -70,7 +70,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
 export class Adam extends AdamFamily {
   protected readonly decoupled = false;
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamOptions> = {}) {
-    super(params, { ...ADAM_DEFAULTS, ...options });
+    super(params, { ...ADAM_DEFAULTS }, options);
   }
 }
 
@@ -78,6 +78,6 @@ export class Adam extends AdamFamily {
 export class AdamW extends AdamFamily {
   protected readonly decoupled = true;
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamOptions> = {}) {
-    super(params, { ...ADAM_DEFAULTS, weightDecay: 1e-2, ...options });
+    super(params, { ...ADAM_DEFAULTS, weightDecay: 1e-2 }, options);
   }
 }

@@ -14,7 +14,7 @@ export interface LionOptions {
 /** Lion (Chen et al., 2023): sign of an interpolated momentum, decoupled weight decay. */
 export class Lion extends Optimizer<LionOptions> {
   constructor(params: Parameter[] | ParamGroup[], options: Partial<LionOptions> = {}) {
-    super(params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, ...options });
+    super(params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false }, options);
   }
 
   protected checkGroup(g: ParamGroup & LionOptions, where: string): void {

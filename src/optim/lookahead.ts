@@ -23,22 +23,21 @@ export interface LookaheadStateDict {
  * alpha of the way to the fast ones and the fast weights restart from them (one fused call).
  * Schedulers can drive it directly: paramGroups is the inner optimizer's.
  */
-export class Lookahead {
+export class Lookahead<Options extends object = object> {
   readonly k: number;
   readonly alpha: number;
   private stepCount = 0;
   private readonly slow = new Map<Parameter, Float32Array>();
 
   constructor(
-    readonly optimizer: Optimizer<object>,
+    readonly optimizer: Optimizer<Options>,
     { k = 5, alpha = 0.5 }: Partial<LookaheadOptions> = {},
   ) {
     this.k = checkNumber('k', k, { min: 1, integer: true });
     this.alpha = checkNumber('alpha', alpha, { min: 0, max: 1 });
-    for (const p of this.params()) this.slow.set(p, p.data.slice());
   }
 
-  get paramGroups(): Array<ParamGroup & object> {
+  get paramGroups(): Array<ParamGroup & Options> {
     return this.optimizer.paramGroups;
   }
 
@@ -47,6 +46,7 @@ export class Lookahead {
   }
 
   step(options: StepOptions = {}): boolean {
+    this.captureSlowWeights();
     if (!this.optimizer.step(options)) return false;
     this.afterStep();
     return true;
@@ -54,16 +54,24 @@ export class Lookahead {
 
   /** The inner stepAsync(); the sync every k steps is one short call after it. */
   async stepAsync(options: StepOptions = {}): Promise<boolean> {
+    this.captureSlowWeights();
     if (!(await this.optimizer.stepAsync(options))) return false;
     this.afterStep();
     return true;
+  }
+
+  /**
+   * Slow weights start as the weights the first step sees (the paper's φ₀ = θ₀), not those at
+   * construction: weights loaded after building the optimizer, and groups added later, count.
+   */
+  private captureSlowWeights(): void {
+    for (const p of this.params()) if (!this.slow.has(p)) this.slow.set(p, p.data.slice());
   }
 
   private afterStep(): void {
     this.stepCount++;
     if (this.stepCount % this.k === 0) {
       const params = this.params();
-      for (const p of params) if (!this.slow.has(p)) this.slow.set(p, p.data.slice()); // added after construction
       lookaheadSync(params.map((p) => this.slow.get(p) as Float32Array), params.map((p) => p.data), this.alpha);
     }
   }
@@ -84,6 +92,8 @@ export class Lookahead {
   loadStateDict(sd: LookaheadStateDict): void {
     if (sd === null || typeof sd !== 'object') throw new TypeError('stateDict must be an object');
     const stepCount = checkNumber('stateDict.stepCount', sd.stepCount, { min: 0, integer: true });
+    if (sd.k !== this.k || sd.alpha !== this.alpha)
+      throw new RangeError(`stateDict is for Lookahead k=${sd.k}, alpha=${sd.alpha}; this one has k=${this.k}, alpha=${this.alpha}`);
     const params = this.params();
     const slow = new Map<Parameter, Float32Array>();
     for (const [key, value] of Object.entries(sd.slow ?? {})) {

@@ -3,7 +3,7 @@
 import { getBackend } from '../backend';
 import type { StreamCache } from '../backend/types';
 import { andThen, type Run, runAll } from '../functional/plan';
-import { checkBoolean, checkNumber } from '../functional/validate';
+import { checkBoolean, checkNumber, isFloat32Array } from '../functional/validate';
 
 export interface Parameter {
   data: Float32Array;
@@ -37,6 +37,37 @@ export interface ZeroGradOptions {
   setToNone?: boolean;
 }
 
+/** Keys a parameter group may carry besides the optimizer's options. */
+const GROUP_EXTRAS = ['params', 'name', 'initialLr'];
+
+/** Rejects option names the optimizer does not have: a misspelt option must not pass silently. */
+function checkKnownKeys(where: string, object: object, known: string[]): void {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) continue;
+    const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const near = known.find((k) => k.toLowerCase() === camel.toLowerCase());
+    const hint = near ? ` (did you mean '${near}'?)` : ` (known: ${known.join(', ')})`;
+    throw new TypeError(`${where} has no option '${key}'${hint}`);
+  }
+}
+
+/** A shallow copy with array values copied too, leaving out undefined values (they mean "default"). */
+function cloneEntries(object: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(object)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, cloneValue(v)]),
+  );
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function cloneValue(value: unknown): unknown {
   if (value instanceof Float32Array) return value.slice();
   if (Array.isArray(value)) return value.map(cloneValue);
@@ -49,10 +80,14 @@ export abstract class Optimizer<Options extends object> {
   readonly state = new Map<Parameter, ParamState>();
   private readonly caches = new WeakMap<ParamGroup, StreamCache[]>();
 
-  constructor(params: Parameter[] | ParamGroup[], defaults: Options) {
-    this.defaults = Object.freeze({ ...defaults });
+  constructor(params: Parameter[] | ParamGroup[], defaults: Options, options: Partial<Options> = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    checkKnownKeys('options', options, Object.keys(defaults));
+    this.defaults = deepFreeze(cloneEntries({ ...defaults, ...cloneEntries(options) }) as Options);
     if (!Array.isArray(params)) throw new TypeError('params must be an array of parameters or parameter groups');
     if (params.length === 0) throw new RangeError('params is empty: the optimizer has nothing to update');
+    if (params.some((p) => p === null || typeof p !== 'object'))
+      throw new TypeError('params must hold parameter objects ({ data, grad }) or parameter groups');
     const groups = 'params' in (params[0] as object) ? (params as ParamGroup[]) : [{ params: params as Parameter[] }];
     for (const group of groups) this.addParamGroup(group);
   }
@@ -92,10 +127,8 @@ export abstract class Optimizer<Options extends object> {
       const run = planOne(step, b.params, b.states, this.cacheFor(group, i));
       return (async) => andThen(run(async), () => b.states.forEach((s) => (s.step = step)));
     });
-    return (async) => {
-      for (const [p, s] of fresh) this.state.set(p, s);
-      return runAll(runs, async);
-    };
+    // New state enters the optimizer only once its first update has run.
+    return (async) => andThen(runAll(runs, async), () => fresh.forEach((s, p) => this.state.set(p, s)));
   }
 
   /** The i-th backend call site of a group keeps its validated lists across steps (see StreamCache). */
@@ -109,16 +142,17 @@ export abstract class Optimizer<Options extends object> {
     if (group === null || typeof group !== 'object' || !Array.isArray(group.params))
       throw new TypeError('a parameter group must be an object with a params array');
     const where = `paramGroups[${this.paramGroups.length}]`;
+    checkKnownKeys(where, group, [...Object.keys(this.defaults), ...GROUP_EXTRAS]);
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
     group.params.forEach((p, i) => {
-      if (p === null || typeof p !== 'object' || !(p.data instanceof Float32Array))
+      if (p === null || typeof p !== 'object' || !isFloat32Array(p.data))
         throw new TypeError(`${where}.params[${i}].data must be a Float32Array`);
-      if (p.grad !== null && p.grad !== undefined && !(p.grad instanceof Float32Array))
+      if (p.grad !== null && p.grad !== undefined && !isFloat32Array(p.grad))
         throw new TypeError(`${where}.params[${i}].grad must be a Float32Array or null`);
       if (seen.has(p)) throw new RangeError(`${where}.params[${i}] appears in more than one place`);
       seen.add(p);
     });
-    const full = { ...cloneValue(this.defaults) as Options, ...group, params: [...group.params] } as ParamGroup & Options;
+    const full = { ...cloneEntries(this.defaults), ...cloneEntries(group), params: [...group.params] } as ParamGroup & Options;
     this.checkGroup(full, where);
     this.paramGroups.push(full);
   }
@@ -166,8 +200,11 @@ export abstract class Optimizer<Options extends object> {
   private plan(options: StepOptions): Run[] | null {
     this.idle('step');
     if (options === null || typeof options !== 'object') throw new TypeError('step options must be an object');
-    const gradScale = options.gradScale === undefined ? 1 : checkNumber('gradScale', options.gradScale);
+    checkKnownKeys('step options', options, ['gradScale', 'skipIfNonFinite']);
     const skip = options.skipIfNonFinite === undefined ? false : checkBoolean('skipIfNonFinite', options.skipIfNonFinite);
+    // A NaN/Infinity scale (clipCoefficient of a NaN gradient) is a non-finite step like any other.
+    if (skip && typeof options.gradScale === 'number' && !Number.isFinite(options.gradScale)) return null;
+    const gradScale = options.gradScale === undefined ? 1 : checkNumber('gradScale', options.gradScale);
     const active = this.paramGroups.map((g) => g.params.filter((p) => p.grad !== null && p.grad !== undefined));
     // Plan every group before running any: a rejected group leaves all groups untouched.
     const plans = this.paramGroups.map((group, i) => {
@@ -224,7 +261,11 @@ export abstract class Optimizer<Options extends object> {
       const own = this.paramGroups[i].params;
       if (!Array.isArray(g.params) || g.params.length !== own.length)
         throw new RangeError(`stateDict.paramGroups[${i}] has a different number of parameters`);
-      g.params.forEach((id, k) => (byIndex[id] = own[k]));
+      g.params.forEach((id, k) => {
+        if (!Number.isInteger(id) || id < 0 || byIndex[id] !== undefined)
+          throw new RangeError(`stateDict.paramGroups[${i}].params[${k}] must be a parameter index used once, got ${id}`);
+        byIndex[id] = own[k];
+      });
     });
     // Check everything before changing anything.
     const restored = new Map<Parameter, ParamState>();
