@@ -14,8 +14,7 @@ void adadelta(const double* raw, float* const* streams, size_t n) {
     float* const ptrs[4] = {streams[0], streams[1], streams[2], streams[3]};
     for_each_vector(ptrs, 0b1101u, n, [&](float* const (&a)[4], size_t i) {
       const auto p = V::load(a[0] + i);
-      auto g = V::mul(V::load(a[1] + i), gradScale);
-      if constexpr (hasWd) g = V::add(g, V::mul(wd, p));
+      auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
       const auto sq = V::add(V::mul(V::load(a[2] + i), rho), V::mul(V::mul(omr, g), g));
       const auto denom = V::sqrt(V::add(sq, eps));
       auto acc = V::load(a[3] + i);

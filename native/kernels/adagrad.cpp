@@ -13,8 +13,7 @@ void adagrad(const double* raw, float* const* streams, size_t n) {
     float* const ptrs[3] = {streams[0], streams[1], streams[2]};
     for_each_vector(ptrs, 0b101u, n, [&](float* const (&a)[3], size_t i) {
       const auto p = V::load(a[0] + i);
-      auto g = V::mul(V::load(a[1] + i), gradScale);
-      if constexpr (hasWd) g = V::add(g, V::mul(wd, p));
+      auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
       const auto sum = V::add(V::load(a[2] + i), V::mul(g, g));
       const auto denom = V::add(V::sqrt(sum), eps);
       V::store(a[2] + i, sum);

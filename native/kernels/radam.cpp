@@ -18,8 +18,7 @@ void radam(const double* raw, float* const* streams, size_t n) {
       float* const ptrs[4] = {streams[0], streams[1], streams[2], streams[3]};
       for_each_vector(ptrs, 0b1101u, n, [&](float* const (&a)[4], size_t i) {
         const auto p = V::load(a[0] + i);
-        auto g = V::mul(V::load(a[1] + i), gradScale);
-        if constexpr (hasWd) g = V::add(g, V::mul(wd, p));
+        auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
         auto m = V::load(a[2] + i);
         m = V::add(m, V::mul(omb1, V::sub(g, m)));
         const auto v = V::add(V::mul(V::load(a[3] + i), beta2), V::mul(V::mul(omb2, g), g));

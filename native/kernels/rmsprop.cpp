@@ -19,8 +19,7 @@ void rmsprop(const double* raw, float* const* streams, size_t n) {
         const uint32_t written = 0b00101u | (centered ? 0b01000u : 0u) | (hasMomentum ? 0b10000u : 0u);
         for_each_vector(ptrs, written, n, [&](float* const (&a)[5], size_t i) {
           const auto p = V::load(a[0] + i);
-          auto g = V::mul(V::load(a[1] + i), gradScale);
-          if constexpr (hasWd) g = V::add(g, V::mul(wd, p));
+          auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
           const auto sq = V::add(V::mul(V::load(a[2] + i), alpha), V::mul(V::mul(oma, g), g));
           V::store(a[2] + i, sq);
           auto avg = V::sqrt(sq);

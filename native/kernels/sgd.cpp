@@ -19,8 +19,7 @@ void sgd(const double* raw, float* const* streams, size_t n) {
           const uint32_t written = hasMomentum ? 0b101u : 0b001u;
           for_each_vector(ptrs, written, n, [&](float* const (&a)[3], size_t i) {
             auto p = V::load(a[0] + i);
-            auto g = V::mul(V::load(a[1] + i), gradScale);
-            if constexpr (hasWd) g = V::add(g, V::mul(wd, p));
+            auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
             if constexpr (hasMomentum) {
               // The first step starts the buffer at the gradient itself, as torch does.
               const auto buf = first ? g : V::add(V::mul(V::load(a[2] + i), momentum), V::mul(omd, g));

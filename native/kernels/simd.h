@@ -247,6 +247,15 @@ inline Scalars readScalars(const double* raw) {
   return s;
 }
 
+// The gradient an update works with: scaled (clip coefficient; negative when maximizing), plus
+// L2 weight decay wd·p for the optimizers that fold it into the gradient.
+template <bool HasWd>
+inline Vec::T effective_grad(const float* grad, Vec::T p, Vec::T gradScale, Vec::T wd) {
+  auto g = Vec::mul(Vec::load(grad), gradScale);
+  if constexpr (HasWd) g = Vec::add(g, Vec::mul(wd, p));
+  return g;
+}
+
 // Calls f with std::true_type or std::false_type: turns a per-step flag into a template
 // parameter, so the hot loop has no branch on it.
 template <class F>
