@@ -119,6 +119,14 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// wake(elements): a step over this many elements is coming; if it will use the pool, get the
+// workers up now. Ignores anything but a number: it is a hint, never an error.
+Napi::Value Wake(const Napi::CallbackInfo& info) {
+  if (info.Length() >= 1 && info[0].IsNumber() && info[0].As<Napi::Number>().DoubleValue() >= double(fused::kInlineElements))
+    fused::ThreadPool::instance().wake();
+  return info.Env().Undefined();
+}
+
 Napi::Value SelectIsa(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) {
     fail(info.Env(), false, "isa must be a string");
@@ -279,9 +287,9 @@ Napi::Value Pin(const Napi::CallbackInfo& info) {
 
 // Calls visit(part, tensor, begin, end, pointers) over every piece of the step's work.
 template <class Visit>
-void forEachSlice(const StepArgs& args, size_t parts, size_t part, Visit&& visit) {
+void forEachSlice(const StepArgs& args, const fused::Split& split, size_t part, Visit&& visit) {
   std::vector<float*> ptrs(args.streams.size());
-  fused::forEachPiece(args.streams[0].length, args.total, parts, part, [&](size_t t, size_t b, size_t e) {
+  split.forEachPiece(part, [&](size_t t, size_t b, size_t e) {
     for (size_t k = 0; k < ptrs.size(); ++k)
       ptrs[k] = !args.streams[k].present || args.streams[k].data[t] == nullptr ? nullptr
                                                                                  : args.streams[k].data[t] + b;
@@ -292,37 +300,40 @@ void forEachSlice(const StepArgs& args, size_t parts, size_t part, Visit&& visit
 // Runs one step's kernel over all its tensors, split across the pool. Touches no JS: callable
 // from the JS thread (step) or a libuv worker (stepAsync).
 void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scalars) {
-  const size_t parts = fused::partsFor(args.total);
+  const fused::Split split(args.streams[0].length, args.total);
+  const size_t parts = split.parts();
   const auto& k = fused::kernels();
   auto& pool = fused::ThreadPool::instance();
   if (kind < kindSpecs().size()) {
     const auto kernel = k.step[kind];
     pool.run(parts, [&](size_t part) {
-      forEachSlice(args, parts, part, [&](size_t, float* const* ptrs, size_t n) { kernel(scalars.data(), ptrs, n); });
+      forEachSlice(args, split, part, [&](size_t, float* const* ptrs, size_t n) { kernel(scalars.data(), ptrs, n); });
     });
     return;
   }
-  // LAMB: pass 1 updates the moments and sums ||p||², ||u||² per tensor (per part, added up in
-  // part order, so deterministic); pass 2 applies lr · trust, trust = ||p|| / ||u|| or 1.
+  // LAMB: pass 1 updates the moments and sums ||p||², ||u||² per piece; the pieces of a tensor
+  // are added up in part order (deterministic); pass 2 applies lr · trust, trust = ||p|| / ||u||
+  // or 1. A part's pieces are consecutive tensors, so piece (part, t) has the unique slot
+  // part + t: parts + tensors slots in all, however many tensors a part spans.
   const size_t tensors = args.streams[0].length.size();
-  std::vector<double> sums(parts * tensors * 2, 0.0);
+  std::vector<double> sums((parts + tensors) * 2, 0.0);
   pool.run(parts, [&](size_t part) {
-    forEachSlice(args, parts, part, [&](size_t t, float* const* ptrs, size_t n) {
-      k.lambMoments(scalars.data(), ptrs, n, &sums[(part * tensors + t) * 2]);
+    forEachSlice(args, split, part, [&](size_t t, float* const* ptrs, size_t n) {
+      k.lambMoments(scalars.data(), ptrs, n, &sums[(part + t) * 2]);
     });
   });
   const double lr = scalars[9];
+  std::vector<double> pSq(tensors, 0.0), uSq(tensors, 0.0);
+  for (size_t part = 0; part < parts; ++part)
+    split.forEachPiece(part, [&](size_t t, size_t, size_t) {
+      pSq[t] += sums[(part + t) * 2];
+      uSq[t] += sums[(part + t) * 2 + 1];
+    });
   std::vector<double> lrTrust(tensors);
-  for (size_t t = 0; t < tensors; ++t) {
-    double p = 0, u = 0;
-    for (size_t part = 0; part < parts; ++part) {
-      p += sums[(part * tensors + t) * 2];
-      u += sums[(part * tensors + t) * 2 + 1];
-    }
-    lrTrust[t] = p > 0 && u > 0 ? lr * (std::sqrt(p) / std::sqrt(u)) : lr;
-  }
+  for (size_t t = 0; t < tensors; ++t)
+    lrTrust[t] = pSq[t] > 0 && uSq[t] > 0 ? lr * (std::sqrt(pSq[t]) / std::sqrt(uSq[t])) : lr;
   pool.run(parts, [&](size_t part) {
-    forEachSlice(args, parts, part, [&](size_t t, float* const* ptrs, size_t n) {
+    forEachSlice(args, split, part, [&](size_t t, float* const* ptrs, size_t n) {
       k.lambApply(scalars.data(), ptrs, n, lrTrust[t]);
     });
   });
@@ -465,12 +476,13 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   const size_t total = totalLength(x);
-  const size_t parts = fused::partsFor(total);
+  const fused::Split split(x.length, total);
+  const size_t parts = split.parts();
   const auto& k = fused::kernels();
   std::vector<double> partial(parts, 0.0);
   fused::ThreadPool::instance().run(parts, [&](size_t part) {
     double acc = 0.0;
-    fused::forEachPiece(x.length, total, parts, part, [&](size_t t, size_t b, size_t e) {
+    split.forEachPiece(part, [&](size_t t, size_t b, size_t e) {
       const float* data = x.data[t] + b;
       if (op == 0) acc += k.sumSquares(data, e - b);
       else if (op == 1) acc += k.sumAbs(data, e - b);
@@ -494,6 +506,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("selectIsa", Napi::Function::New(env, SelectIsa));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("wake", Napi::Function::New(env, Wake));
   exports.Set("kinds", Napi::Function::New(env, Kinds));
   exports.Set("step", Napi::Function::New(env, Step));
   exports.Set("pin", Napi::Function::New(env, Pin));

@@ -48,7 +48,7 @@ bool ThreadPool::startWorkers(size_t count) {
   bool all = true;
   for (size_t i = 0; i < count; ++i) {
     try {
-      workers_.emplace_back([this, i, now] { workerLoop(i + 1, now); });
+      workers_.emplace_back([this, now] { workerLoop(now); });
     } catch (const std::system_error&) {
       all = false;  // out of threads (pids limit, address space): run with those that started
       break;
@@ -70,33 +70,56 @@ void ThreadPool::stopWorkers() {
   threadCount_.store(1, std::memory_order_release);
 }
 
+bool ThreadPool::claim(unsigned long long generation, size_t& part) {
+  const uint64_t tag = uint64_t(generation & 0xffffffffu) << 32;
+  uint64_t word = unclaimed_.load(std::memory_order_acquire);
+  for (;;) {
+    const uint64_t left = word & 0xffffffffu;
+    if ((word & ~uint64_t(0xffffffffu)) != tag || left == 0) return false;
+    if (unclaimed_.compare_exchange_weak(word, word - 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      part = parts_.load(std::memory_order_relaxed) - size_t(left);  // in ascending order
+      return true;
+    }
+  }
+}
+
 void ThreadPool::run(size_t parts, const std::function<void(size_t)>& fn) {
-  if (parts <= 1) {
+  std::lock_guard<std::mutex> running(runMutex_);
+  if (parts <= 1 || workers_.empty() || parts > 0xffffffffu) {
     for (size_t p = 0; p < parts; ++p) fn(p);
     return;
   }
-  std::lock_guard<std::mutex> running(runMutex_);
-  const size_t team = workers_.size() + 1;
-  // Thread i runs parts i, i + team, ...: every part runs even if the pool shrank since the
-  // caller chose `parts` (another thread may call setThreads in between).
-  const std::function<void(size_t)> strided = [&](size_t first) {
-    for (size_t p = first; p < parts; p += team) fn(p);
-  };
-  if (team == 1) return strided(0);
+  unsigned long long generation;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    task_ = &strided;
-    pending_.store(workers_.size(), std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+    task_.store(&fn, std::memory_order_relaxed);
+    parts_.store(parts, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    generation = generation_.load(std::memory_order_relaxed) + 1;
+    unclaimed_.store((uint64_t(generation & 0xffffffffu) << 32) | parts, std::memory_order_release);
+    generation_.store(generation, std::memory_order_release);
   }
   wake_.notify_all();
-  strided(0);
-  // The other parts are the same size as ours: a short spin usually suffices.
-  for (unsigned spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins)
+  size_t part, mine = 0;
+  for (; claim(generation, part); ++mine) fn(part);
+  done_.fetch_add(mine, std::memory_order_acq_rel);
+  // Only parts already claimed are left: wait for them, never for a worker still waking up.
+  for (unsigned spins = 0; done_.load(std::memory_order_acquire) != parts; ++spins)
     if (spins > 1000) std::this_thread::yield();
 }
 
-void ThreadPool::workerLoop(size_t index, unsigned long long seen) {
+void ThreadPool::wake() {
+  // Not under runMutex_: a step running on a libuv worker must not block the JS thread here.
+  if (threads() == 1) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++alerts_;
+  }
+  wake_.notify_all();
+}
+
+void ThreadPool::workerLoop(unsigned long long seen) {
+  unsigned long long alerts = 0;
   for (;;) {
     // Spin briefly before sleeping: steps often come back to back, and a futex wake-up costs
     // tens of microseconds. Bounded so an idle pool costs nothing.
@@ -104,13 +127,16 @@ void ThreadPool::workerLoop(size_t index, unsigned long long seen) {
     for (unsigned i = 0; generation_.load(std::memory_order_acquire) == seen; ++i)
       if ((i & 255) == 0 && std::chrono::steady_clock::now() > until) break;
     std::unique_lock<std::mutex> lock(mutex_);
-    wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+    wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen || alerts_ != alerts; });
+    alerts = alerts_;
+    if (generation_.load(std::memory_order_acquire) == seen) continue;  // woken ahead: spin again
     seen = generation_.load(std::memory_order_acquire);
     if (stopping_) return;
-    const auto* task = task_;
     lock.unlock();
-    (*task)(index);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    // A claimed part keeps the caller waiting, so the task it points to is alive while it runs.
+    size_t part, count = 0;
+    for (; claim(seen, part); ++count) (*task_.load(std::memory_order_relaxed))(part);
+    if (count != 0) done_.fetch_add(count, std::memory_order_acq_rel);
   }
 }
 

@@ -1,11 +1,13 @@
-// Persistent worker threads. A step is split into one contiguous range per thread, cut on
-// cache-line boundaries; the calling thread takes the first range itself. Small steps run
-// inline: waking a worker costs more than it saves below `kInlineElements`.
+// Persistent worker threads. A step's work is cut into fixed parts (see Split); the calling
+// thread and the workers claim parts one at a time, so a worker that wakes late (an idle vCPU
+// of a VM can take hundreds of microseconds to come back) only means the others run more
+// parts instead of waiting for it. Small steps run inline on the calling thread.
 #pragma once
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -22,23 +24,34 @@ class ThreadPool {
   // Total threads including the caller, clamped to [1, 256]; false if the OS refused some
   // (the pool then runs with those it got).
   bool setThreads(size_t n);
-  // Runs fn(part) for every part in [0, parts), in parallel; returns when all are done.
+  // Runs fn(part) for every part in [0, parts), in parallel; returns when all are done. Which
+  // thread runs a part is not fixed, so fn must make its result depend on the part alone.
   void run(size_t parts, const std::function<void(size_t)>& fn);
+  // Gets sleeping workers up and spinning ahead of a step, so their wake-up (tens to hundreds
+  // of microseconds when a VM's idle vCPU has to come back) overlaps the caller's own work.
+  void wake();
 
  private:
   ThreadPool();
   bool startWorkers(size_t count);
   void stopWorkers();
-  void workerLoop(size_t index, unsigned long long seen);
+  void workerLoop(unsigned long long seen);
+  // Takes the next unclaimed part of generation `generation`; false when none is left.
+  bool claim(unsigned long long generation, size_t& part);
 
   std::mutex runMutex_;  // one step at a time uses the pool
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<std::thread> workers_;
-  const std::function<void(size_t)>* task_ = nullptr;
+  std::atomic<const std::function<void(size_t)>*> task_{nullptr};
   std::atomic<size_t> threadCount_{1};
   std::atomic<unsigned long long> generation_{0};
-  std::atomic<size_t> pending_{0};
+  // The low 32 bits of the generation, then the number of parts not yet claimed: one word, so
+  // a worker still looking at an earlier step can never claim a part of the current one.
+  std::atomic<uint64_t> unclaimed_{0};
+  std::atomic<size_t> parts_{0};  // of the current generation; read only after a claim of it
+  std::atomic<size_t> done_{0};
+  unsigned long long alerts_ = 0;  // counts wake() calls; guarded by mutex_
   bool stopping_ = false;
 };
 
@@ -47,32 +60,42 @@ class ThreadPool {
 // win by up to 1.3x between 16K and 128K depending on the neighbours' load, and win clearly
 // from 256K (1.7x at 1M). Waking a worker costs a few microseconds.
 constexpr size_t kInlineElements = 1 << 16;
-// Range boundaries fall on multiples of this many floats (one 64-byte cache line), so two
-// threads never write the same line of a tensor that starts on a line boundary.
-constexpr size_t kAlignElements = 16;
+// Elements per part when the pool is used: 128 KB of each stream, long enough for the
+// prefetchers and the claim to cost nothing, short enough that a late worker's share is small.
+constexpr size_t kPartElements = 1 << 15;
 
-// Splits the concatenation of tensors with the given lengths into `parts` ranges and calls
-// visit(part, tensor, begin, end) for each piece. The split depends only on the lengths and
-// the part count, so results are deterministic for a fixed thread count.
-template <class Visit>
-void forEachPiece(const std::vector<size_t>& lengths, size_t total, size_t parts, size_t part, Visit&& visit) {
-  const size_t per = (total + parts - 1) / parts;
-  const size_t chunk = (per + kAlignElements - 1) / kAlignElements * kAlignElements;
-  const size_t lo = std::min(total, part * chunk), hi = std::min(total, lo + chunk);
-  size_t offset = 0;
-  for (size_t t = 0; t < lengths.size() && offset < hi; ++t) {
-    const size_t n = lengths[t];
-    const size_t b = std::max(lo, offset), e = std::min(hi, offset + n);
-    if (b < e) visit(t, b - offset, e - offset);
-    offset += n;
+// The concatenation of a step's tensors cut into parts of kPartElements. Part boundaries fall
+// on multiples of 16 floats (one 64-byte cache line), so two threads never write the same line
+// of a tensor that starts on a line boundary. The cut depends only on the lengths and on whether
+// the pool has workers, so results (per-part partial sums included) are deterministic.
+class Split {
+ public:
+  Split(const std::vector<size_t>& lengths, size_t total) : lengths_(lengths), starts_(lengths.size() + 1, 0) {
+    for (size_t t = 0; t < lengths.size(); ++t) starts_[t + 1] = starts_[t] + lengths[t];
+    const bool inline_ = total < kInlineElements || ThreadPool::instance().threads() == 1;
+    chunk_ = inline_ ? std::max<size_t>(total, 1) : kPartElements;
+    parts_ = inline_ ? 1 : (total + chunk_ - 1) / chunk_;
   }
-}
 
-// Number of ranges to split `total` elements into.
-inline size_t partsFor(size_t total) {
-  const size_t threads = ThreadPool::instance().threads();
-  if (total < kInlineElements || threads == 1) return 1;
-  return std::min(threads, (total + kInlineElements / 2 - 1) / (kInlineElements / 2));
-}
+  size_t parts() const { return parts_; }
+
+  // Calls visit(tensor, begin, end) for each tensor's share of the part, in tensor order.
+  template <class Visit>
+  void forEachPiece(size_t part, Visit&& visit) const {
+    const size_t total = starts_.back();
+    const size_t lo = std::min(total, part * chunk_), hi = std::min(total, lo + chunk_);
+    // The last tensor starting at or before lo holds the part's first element.
+    size_t t = size_t(std::upper_bound(starts_.begin(), starts_.end(), lo) - starts_.begin()) - 1;
+    for (; t < lengths_.size() && starts_[t] < hi; ++t) {
+      const size_t b = std::max(lo, starts_[t]), e = std::min(hi, starts_[t + 1]);
+      if (b < e) visit(t, b - starts_[t], e - starts_[t]);
+    }
+  }
+
+ private:
+  const std::vector<size_t>& lengths_;
+  std::vector<size_t> starts_;  // starts_[t]: where tensor t begins in the concatenation
+  size_t chunk_ = 1, parts_ = 1;
+};
 
 }  // namespace fused

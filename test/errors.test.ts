@@ -146,13 +146,16 @@ describe('user code that runs mid-step cannot make the addon write freed memory'
         if (detach) structuredClone(p0.data.buffer, { transfer: [p0.data.buffer as ArrayBuffer] });
         return data1;
       },
-      grad: new Float32Array(8),
+      grad: new Float32Array(8).fill(1),
     } as Parameter;
     const opt = new Adam([{ params: [p0] }, { params: [p1] }]);
     opt.step();
     opt.step(); // group 0's lists are cached and pinned now
     detach = true;
-    expect(() => opt.step()).toThrow(/length/);
+    const before = data1.slice();
+    // Lengths are verified after every getter ran and before any group runs.
+    expect(() => opt.step()).toThrow(/params\[0\] has a detached buffer/);
+    expectBitEqual(data1, before, 'group 1');
   });
 
   it('a getter on a later stream that detaches an earlier one is caught by the addon', () => {

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tensorLength } from '../functional/validate';
 import type { Backend, Kind, ReduceOp, StreamCache } from './types';
 
 interface KindLayout {
@@ -16,6 +15,8 @@ export interface Addon {
   info(): { isa: string; threads: number; isas: string[] };
   selectIsa(isa: string): boolean;
   setThreads(n: number): void;
+  /** Wakes the worker threads if a step of this many elements will use them. */
+  wake(elements: number): void;
   kinds(): Record<string, KindLayout>;
   step(kind: number, streams: object, scalars: Float64Array): void;
   /** The same on a libuv worker; keepAlive (the streams object) is held until it resolves. */
@@ -64,27 +65,16 @@ export function loadAddon(): Addon | Error {
 
 const REDUCE_OPS: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs: 2, sum: 3 };
 
-/** True while every array the cache validated still has the length it had then. */
-function lengthsHold(cache: StreamCache): boolean {
-  const lengths = cache.lengths as number[];
-  let at = 0;
-  for (const list of cache.lists ?? []) for (const a of list ?? []) if (tensorLength(a) !== lengths[at++]) return false;
-  return true;
-}
-
 export function nativeBackend(addon: Addon): NativeBackend {
   /**
-   * What to hand the addon: with a cache the caller has checked that these are the very arrays
-   * it last saw, so the addon's unwrapped pointers from then (a pinned handle, which also keeps
-   * the arrays alive) are still right. Unwrapping 4 lists of 1000 tensors costs more than
-   * updating them. The lengths are checked again here, with no user code between this and the
-   * kernel: a buffer detached or shrunk since planning makes the addon unwrap (and reject) anew.
+   * What to hand the addon: with a cache, the caller (functional/plan.ts) has just checked that
+   * these are the very arrays it last saw, with the same lengths, and no user code has run
+   * since, so the addon's unwrapped pointers from then (a pinned handle, which also keeps the
+   * arrays alive) are still right. Unwrapping 4 lists of 1000 tensors costs more than updating
+   * them.
    */
-  const pinned = (index: number, streams: object, cache: StreamCache | undefined): object => {
-    if (cache === undefined) return streams;
-    if (cache.handle !== undefined && !lengthsHold(cache)) cache.handle = undefined;
-    return (cache.handle ??= addon.pin(index, streams)) as object;
-  };
+  const pinned = (index: number, streams: object, cache: StreamCache | undefined): object =>
+    cache === undefined ? streams : ((cache.handle ??= addon.pin(index, streams)) as object);
   const layouts = addon.kinds();
   // One reusable Float64Array per kind: scalars are packed by the names the addon declares.
   const packed = new Map<string, Float64Array>();
@@ -111,6 +101,9 @@ export function nativeBackend(addon: Addon): NativeBackend {
             throw new TypeError('stepAsync cannot update arrays on a resizable ArrayBuffer: it could shrink mid-step');
       // The packed scalars are copied by the addon before this returns: the shared array is free again.
       return addon.stepAsync(index, pinned(index, streams, cache), pack(kind, scalars), streams);
+    },
+    prepare(elements) {
+      addon.wake(elements);
     },
     reduce(tensors, op) {
       return addon.reduce(tensors, REDUCE_OPS[op]);

@@ -88,8 +88,19 @@ export type ReduceOp = 'sumSquares' | 'sumAbs' | 'maxAbs' | 'sum';
  * It is reused only while every array is the same object with the same length.
  */
 export interface StreamCache {
-  lists?: (Float32Array[] | null)[];
+  /** The list objects the caller passed last time: the caller builds a new list whenever its contents change. */
+  sources?: unknown[];
+  /** Copies of the validated lists: what the handle was made from. */
+  lists?: Float32Array[][];
+  /** Each list's argument name and whether it is written, to validate anew with the same errors. */
+  names?: string[];
+  written?: boolean[];
+  /** Every array's length when validated, in list order. */
   lengths?: number[];
+  /** The lists were handed out for a step that has not yet verified them (see verifyCache). */
+  pending?: boolean;
+  /** Every length was checked with no user code run since: the next backend call may trust the handle. */
+  verified?: boolean;
   handle?: unknown;
 }
 
@@ -100,4 +111,6 @@ export interface Backend {
   /** The same update off the JS thread (native: a libuv worker); resolves when it is done. */
   stepAsync<K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K], cache?: StreamCache): Promise<void>;
   reduce(tensors: Float32Array[], op: ReduceOp): number;
+  /** A step over about this many elements is about to be planned: a hint to get worker threads up. */
+  prepare(elements: number): void;
 }

@@ -11,33 +11,69 @@ export interface StreamArg {
   written: boolean;
 }
 
-/** True when the lists are the very arrays the cache last validated, with the same lengths. */
+/**
+ * True when the lists hold the very arrays the cache last validated. A list that is the same
+ * object as last time was not changed by its owner (the optimizers' call sites build a new list
+ * whenever its contents change), so its elements need no comparison. Lengths are left to
+ * verifyCache, which runs once, as late as possible.
+ */
 function unchanged(cache: StreamCache, args: StreamArg[]): boolean {
-  const lists = cache.lists, lengths = cache.lengths;
-  if (lists === undefined || lengths === undefined || lists.length !== args.length) return false;
-  let at = 0;
+  const lists = cache.lists, sources = cache.sources;
+  if (lists === undefined || sources === undefined || lists.length !== args.length) return false;
   for (let k = 0; k < args.length; k++) {
     const list = args[k].list, seen = lists[k] as Float32Array[];
+    if (list === sources[k]) continue;
     if (!Array.isArray(list) || list.length !== seen.length) return false;
-    for (let i = 0; i < seen.length; i++, at++) if (list[i] !== seen[i] || tensorLength(seen[i]) !== lengths[at]) return false;
+    for (let i = 0; i < seen.length; i++) if (list[i] !== seen[i]) return false;
   }
   return true;
 }
 
 /**
  * Validates every list against the first (the params) and returns them unwrapped. With a
- * cache, lists identical to the last validated ones (same arrays, same lengths: a detached or
- * shrunk buffer changes its views' lengths) skip the checks and keep the backend's handle.
+ * cache, lists identical to the last validated ones skip the checks and keep the backend's
+ * handle (the native addon's unwrapped pointers); their lengths are verified before the call
+ * runs (verifyCache), since a detached or shrunk buffer changes its views' lengths.
  */
 export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Array[][] {
-  if (cache !== undefined && unchanged(cache, args)) return args.map((a) => a.list as Float32Array[]);
-  const lists = validate(args);
-  if (cache !== undefined) {
+  if (cache === undefined) return validate(args);
+  if (!unchanged(cache, args)) {
+    const lists = validate(args);
+    cache.sources = args.map((a) => a.list);
     cache.lists = lists.map((l) => l.slice());
+    cache.names = args.map((a) => a.name);
+    cache.written = args.map((a) => a.written);
     cache.lengths = lists.flatMap((l) => l.map(tensorLength));
     cache.handle = undefined;
   }
-  return lists;
+  cache.verified = false;
+  cache.pending = true;
+  return cache.lists as Float32Array[][];
+}
+
+/**
+ * Checks that every array of a cache still has the length it was validated with, and throws
+ * the error a fresh validation gives if not (a detached buffer, a shrunk resizable one). Once
+ * verified, the next backend call trusts the cache's handle: nothing but this library's own
+ * code may run between the two.
+ */
+export function verifyCache(cache: StreamCache): void {
+  const lists = cache.lists as Float32Array[][], lengths = cache.lengths as number[];
+  let at = 0, same = true;
+  for (let k = 0; k < lists.length && same; k++)
+    for (let i = 0; i < lists[k].length; i++, at++)
+      if (tensorLength(lists[k][i]) !== lengths[at]) {
+        same = false;
+        break;
+      }
+  if (!same) {
+    cache.handle = undefined;
+    const names = cache.names as string[], written = cache.written as boolean[];
+    validate(lists.map((list, k) => ({ name: names[k], list, written: written[k] })));
+    cache.lengths = lists.flatMap((l) => l.map(tensorLength));
+  }
+  cache.verified = true;
+  cache.pending = false;
 }
 
 function validate(args: StreamArg[]): Float32Array[][] {
@@ -66,8 +102,15 @@ export function plan<K extends Kind>(
   for (const [name, value] of Object.entries(scalars))
     if (typeof value === 'number' && !Number.isFinite(value))
       throw new RangeError(`the ${kind} update's ${name} is ${value}: the hyperparameters overflow`);
-  return (async) =>
-    async ? getBackend().stepAsync(kind, streams, scalars, cache) : getBackend().step(kind, streams, scalars, cache);
+  return (async) => {
+    if (cache !== undefined) {
+      // Verified now unless the optimizer did so after planning every group (with no user code
+      // since); either way the verification is used up by this call.
+      if (!cache.verified) verifyCache(cache);
+      cache.verified = false;
+    }
+    return async ? getBackend().stepAsync(kind, streams, scalars, cache) : getBackend().step(kind, streams, scalars, cache);
+  };
 }
 
 /** Runs `after` once a run's result is done: at once if it ran synchronously. */

@@ -3,7 +3,7 @@ import { checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
 import type { Run } from '../functional/plan';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
-import { buffers, datas, grads, zeros } from './state';
+import { zeros } from './state';
 
 export interface AdadeltaOptions {
   lr: number;
@@ -30,8 +30,8 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
       g,
       params,
       (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['squareAvg', 'accDelta']) } : undefined),
-      (_, ps, states, cache) =>
-        planAdadelta(datas(ps), grads(ps), buffers(states, 'squareAvg'), buffers(states, 'accDelta'), { ...g, gradScale }, cache),
+      (_, site) =>
+        planAdadelta(site.datas(), site.grads(), site.buffers('squareAvg'), site.buffers('accDelta'), { ...g, gradScale }, site.cache),
     );
   }
 }

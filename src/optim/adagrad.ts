@@ -3,7 +3,7 @@ import { checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
 import type { Run } from '../functional/plan';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
-import { buffers, datas, grads, zeros } from './state';
+import { zeros } from './state';
 
 export interface AdagradOptions {
   lr: number;
@@ -32,8 +32,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       g,
       params,
       (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['sum'], g.initialAccumulatorValue) } : undefined),
-      (step, ps, states, cache) =>
-        planAdagrad(datas(ps), grads(ps), buffers(states, 'sum'), { ...g, step, gradScale }, cache),
+      (step, site) => planAdagrad(site.datas(), site.grads(), site.buffers('sum'), { ...g, step, gradScale }, site.cache),
     );
   }
 }

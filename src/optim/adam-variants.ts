@@ -6,9 +6,9 @@ import { planNadam } from '../functional/nadam';
 import { planRadam } from '../functional/radam';
 import { checkNumber } from '../functional/validate';
 import { checkBetas, checkCommon } from './adam';
-import type { StreamCache } from '../backend/types';
+import type { CallSite } from './call-site';
 import { Optimizer, type ParamGroup, type Parameter, type ParamState } from './optimizer';
-import { buffers, datas, grads, zeros } from './state';
+import { zeros } from './state';
 
 export interface AdamLikeOptions {
   lr: number;
@@ -22,12 +22,7 @@ export interface NadamOptions extends AdamLikeOptions {
   momentumDecay: number;
 }
 
-type Planner<O> = (
-  g: O & { step: number; beta1: number; beta2: number; gradScale: number },
-  ps: Parameter[],
-  states: ParamState[],
-  cache: StreamCache,
-) => Run;
+type Planner<O> = (g: O & { step: number; beta1: number; beta2: number; gradScale: number }, site: CallSite) => Run;
 
 abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
   protected abstract readonly bufferNames: string[];
@@ -44,8 +39,7 @@ abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
       g,
       params,
       (p, s) => (s === undefined ? { step: 0, ...this.initialState(), ...zeros(p, this.bufferNames) } : undefined),
-      (step, ps, states, cache) =>
-        this.planner({ ...g, step, beta1: g.betas[0], beta2: g.betas[1], gradScale }, ps, states, cache),
+      (step, site) => this.planner({ ...g, step, beta1: g.betas[0], beta2: g.betas[1], gradScale }, site),
     );
   }
 
@@ -59,8 +53,8 @@ const ADAM_LIKE = { betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDe
 /** Adamax, the infinity-norm Adam (Kingma & Ba, 2015), as torch.optim.Adamax. */
 export class Adamax extends AdamLike<AdamLikeOptions> {
   protected readonly bufferNames = ['expAvg', 'expInf'];
-  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states, cache) =>
-    planAdamax(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expInf'), o, cache);
+  protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
+    planAdamax(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expInf'), o, site.cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
     super(params, { lr: 2e-3, ...ADAM_LIKE }, options);
   }
@@ -69,21 +63,25 @@ export class Adamax extends AdamLike<AdamLikeOptions> {
 /** NAdam (Dozat, 2016) with PyTorch 2.x's μ schedule, as torch.optim.NAdam. */
 export class NAdam extends AdamLike<NadamOptions> {
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
-  protected readonly planner: Planner<NadamOptions> = (o, ps, states, cache) => {
+  protected readonly planner: Planner<NadamOptions> = (o, site) => {
+    const states = site.states;
     // μ_t depends on the betas and momentumDecay of each step taken, so parameters with the same
     // step count can still carry different μ products (missed steps while a scheduler cycled
     // beta1): one call per distinct product, as PyTorch keeps it per parameter.
     const byProduct = new Map<number, number[]>();
     states.forEach((s, i) => {
       const key = s.muProduct as number;
-      byProduct.set(key, [...(byProduct.get(key) ?? []), i]);
+      const same = byProduct.get(key);
+      if (same === undefined) byProduct.set(key, [i]);
+      else same.push(i);
     });
     const runs = [...byProduct].map(([previous, idx]): Run => {
-      const pick = <T>(list: T[]) => idx.map((i) => list[i]);
+      // The usual case, one product for all: the site's own lists, so its cache applies.
+      const pick = byProduct.size === 1 ? <T>(list: T[]) => list : <T>(list: T[]) => idx.map((i) => list[i]);
       const { run, muProduct } = planNadam(
-        datas(pick(ps)), grads(pick(ps)), pick(buffers(states, 'expAvg')), pick(buffers(states, 'expAvgSq')),
+        pick(site.datas()), pick(site.grads()), pick(site.buffers('expAvg')), pick(site.buffers('expAvgSq')),
         { ...o, muProduct: previous },
-        byProduct.size === 1 ? cache : undefined,
+        byProduct.size === 1 ? site.cache : undefined,
       );
       return (async) => andThen(run(async), () => idx.forEach((i) => (states[i].muProduct = muProduct)));
     });
@@ -104,8 +102,8 @@ export class NAdam extends AdamLike<NadamOptions> {
 /** RAdam (Liu et al., 2020), as torch.optim.RAdam. */
 export class RAdam extends AdamLike<AdamLikeOptions> {
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
-  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states, cache) =>
-    planRadam(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), o, cache);
+  protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
+    planRadam(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'), o, site.cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
     super(params, { lr: 1e-3, ...ADAM_LIKE }, options);
   }
@@ -114,8 +112,8 @@ export class RAdam extends AdamLike<AdamLikeOptions> {
 /** LAMB (You et al., 2019): Adam direction with a per-tensor trust ratio, for large batches. */
 export class LAMB extends AdamLike<AdamLikeOptions> {
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
-  protected readonly planner: Planner<AdamLikeOptions> = (o, ps, states, cache) =>
-    planLamb(datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'), o, cache);
+  protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
+    planLamb(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'), o, site.cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
     super(params, { lr: 1e-3, ...ADAM_LIKE, eps: 1e-6 }, options);
   }

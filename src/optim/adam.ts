@@ -3,7 +3,7 @@ import { checkBeta } from '../functional/plan';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import type { Run } from '../functional/plan';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
-import { buffers, datas, grads, zeros } from './state';
+import { zeros } from './state';
 
 export interface AdamOptions {
   lr: number;
@@ -52,15 +52,15 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
         if (g.amsgrad && !(s.maxExpAvgSq instanceof Float32Array)) return { ...s, ...zeros(p, ['maxExpAvgSq']) };
         return undefined;
       },
-      (step, ps, states, cache) =>
+      (step, site) =>
         planAdam(
-          this.decoupled, datas(ps), grads(ps), buffers(states, 'expAvg'), buffers(states, 'expAvgSq'),
-          g.amsgrad ? buffers(states, 'maxExpAvgSq') : null,
+          this.decoupled, site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'),
+          g.amsgrad ? site.buffers('maxExpAvgSq') : null,
           {
             step, lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], eps: g.eps, weightDecay: g.weightDecay,
             amsgrad: g.amsgrad, maximize: g.maximize, gradScale,
           },
-          cache,
+          site.cache,
         ),
     );
   }

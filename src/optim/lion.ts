@@ -2,7 +2,7 @@ import { planLion } from '../functional/lion';
 import { checkBetas, checkCommon } from './adam';
 import type { Run } from '../functional/plan';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
-import { buffers, datas, grads, zeros } from './state';
+import { zeros } from './state';
 
 export interface LionOptions {
   lr: number;
@@ -27,8 +27,8 @@ export class Lion extends Optimizer<LionOptions> {
       g,
       params,
       (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['expAvg']) } : undefined),
-      (_, ps, states, cache) =>
-        planLion(datas(ps), grads(ps), buffers(states, 'expAvg'), { ...g, beta1: g.betas[0], beta2: g.betas[1], gradScale }, cache),
+      (_, site) =>
+        planLion(site.datas(), site.grads(), site.buffers('expAvg'), { ...g, beta1: g.betas[0], beta2: g.betas[1], gradScale }, site.cache),
     );
   }
 }

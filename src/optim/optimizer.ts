@@ -2,8 +2,10 @@
 // by parameter identity, exact state dicts. Subclasses only plan one group's update.
 import { getBackend } from '../backend';
 import type { StreamCache } from '../backend/types';
-import { andThen, type Run, runAll } from '../functional/plan';
-import { checkBoolean, checkNumber, isFloat32Array } from '../functional/validate';
+import { andThen, type Run, runAll, verifyCache } from '../functional/plan';
+import { CallSite } from './call-site';
+import { StateMap } from './state';
+import { checkBoolean, checkNumber, isFloat32Array, tensorLength } from '../functional/validate';
 
 export interface Parameter {
   data: Float32Array;
@@ -77,8 +79,8 @@ function cloneValue(value: unknown): unknown {
 export abstract class Optimizer<Options extends object> {
   readonly defaults: Readonly<Options>;
   readonly paramGroups: Array<ParamGroup & Options> = [];
-  readonly state = new Map<Parameter, ParamState>();
-  private readonly caches = new WeakMap<ParamGroup, StreamCache[]>();
+  readonly state: Map<Parameter, ParamState> = new StateMap();
+  private readonly sites = new WeakMap<ParamGroup, { list: CallSite[]; used: number }>();
 
   constructor(params: Parameter[] | ParamGroup[], defaults: Options, options: Partial<Options> = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
@@ -102,14 +104,22 @@ export abstract class Optimizer<Options extends object> {
    * The usual shape of planGroup: creates missing state with `init` (installed only when the
    * step runs), groups parameters by their next step count (parameters that missed steps have
    * their own: one backend call per count, one per group in the usual case), plans one call per
-   * count, and advances the counts after the calls ran.
+   * count, and advances the counts after the calls ran. When the group's parameters, arrays and
+   * state are those of its last step (the steady state of a training loop), the last step's
+   * call site and its lists are reused as they are.
    */
   protected planByStep(
     group: ParamGroup,
     params: Parameter[],
     init: (p: Parameter, existing: ParamState | undefined) => ParamState | undefined,
-    planOne: (step: number, params: Parameter[], states: ParamState[], cache: StreamCache) => Run,
+    planOne: (step: number, site: CallSite) => Run,
   ): Run {
+    const sites = this.sitesFor(group);
+    if (sites.used === 1) {
+      const site = sites.list[0];
+      if (site.holds(params, this.state as StateMap) && params.every((p, i) => init(p, site.states[i]) === undefined))
+        return this.planSite(site, planOne);
+    }
     const fresh = new Map<Parameter, ParamState>();
     const buckets = new Map<number, { params: Parameter[]; states: ParamState[] }>();
     for (const p of params) {
@@ -123,20 +133,43 @@ export abstract class Optimizer<Options extends object> {
       bucket.states.push(s);
       buckets.set(next, bucket);
     }
-    const runs = [...buckets].map(([step, b], i): Run => {
-      const run = planOne(step, b.params, b.states, this.cacheFor(group, i));
-      return (async) => andThen(run(async), () => b.states.forEach((s) => (s.step = step)));
+    const runs = [...buckets.values()].map((b, i): Run => {
+      const site = (sites.list[i] ??= new CallSite());
+      site.reset(b.params, b.states);
+      return this.planSite(site, planOne);
     });
+    sites.used = runs.length;
     // New state enters the optimizer only once its first update has run.
     return (async) => andThen(runAll(runs, async), () => fresh.forEach((s, p) => this.state.set(p, s)));
   }
 
-  /** The i-th backend call site of a group keeps its validated lists across steps (see StreamCache). */
-  protected cacheFor(group: ParamGroup, i = 0): StreamCache {
-    let list = this.caches.get(group);
-    if (list === undefined) this.caches.set(group, (list = []));
-    return (list[i] ??= {});
+  private planSite(site: CallSite, planOne: (step: number, site: CallSite) => Run): Run {
+    this.planned.push(site.cache);
+    const states = site.states;
+    const step = ((states[0].step as number | undefined) ?? 0) + 1;
+    const run = planOne(step, site);
+    return (async) =>
+      andThen(run(async), () => {
+        for (let i = 0; i < states.length; i++) states[i].step = step;
+      });
   }
+
+  /** The backend call sites of a group (one per distinct step count), kept across steps. */
+  private sitesFor(group: ParamGroup): { list: CallSite[]; used: number } {
+    let sites = this.sites.get(group);
+    if (sites === undefined) this.sites.set(group, (sites = { list: [], used: 0 }));
+    return sites;
+  }
+
+  /** A stream cache for a group's call that does not go through planByStep (SGD). */
+  protected cacheFor(group: ParamGroup): StreamCache {
+    const cache = (this.sitesFor(group).list[0] ??= new CallSite()).cache;
+    this.planned.push(cache);
+    return cache;
+  }
+
+  /** The stream caches the step being planned uses (see verifyCache). */
+  private planned: StreamCache[] = [];
 
   addParamGroup(group: ParamGroup): void {
     if (group === null || typeof group !== 'object' || !Array.isArray(group.params))
@@ -155,6 +188,7 @@ export abstract class Optimizer<Options extends object> {
     const full = { ...cloneEntries(this.defaults), ...cloneEntries(group), params: [...group.params] } as ParamGroup & Options;
     this.checkGroup(full, where);
     this.paramGroups.push(full);
+    for (const p of full.params) this.elements += tensorLength(p.data);
   }
 
   /** Applies one update to every parameter with a gradient; returns false if skipped. */
@@ -191,6 +225,8 @@ export abstract class Optimizer<Options extends object> {
   }
 
   private inFlight = false;
+  /** Parameter elements across all groups: how big a step is, for Backend.prepare. */
+  private elements = 0;
 
   private idle(what: string): void {
     if (this.inFlight) throw new Error(`${what}: a stepAsync() of this optimizer is still running; await it first`);
@@ -205,12 +241,20 @@ export abstract class Optimizer<Options extends object> {
     // A NaN/Infinity scale (clipCoefficient of a NaN gradient) is a non-finite step like any other.
     if (skip && typeof options.gradScale === 'number' && !Number.isFinite(options.gradScale)) return null;
     const gradScale = options.gradScale === undefined ? 1 : checkNumber('gradScale', options.gradScale);
-    const active = this.paramGroups.map((g) => g.params.filter((p) => p.grad !== null && p.grad !== undefined));
+    getBackend().prepare(this.elements);
+    // Usually every parameter has a gradient: then no copy of the list is needed.
+    const hasGrad = (p: Parameter) => p.grad !== null && p.grad !== undefined;
+    const active = this.paramGroups.map((g) => (g.params.every(hasGrad) ? g.params : g.params.filter(hasGrad)));
     // Plan every group before running any: a rejected group leaves all groups untouched.
+    this.planned = [];
     const plans = this.paramGroups.map((group, i) => {
       this.checkGroup(group, `paramGroups[${i}]`);
       return this.planGroup(group, active[i], gradScale);
     });
+    // Array lengths last, after every read of user objects: a buffer detached since the last
+    // step is refused before any group runs, and the calls may trust the caches' handles.
+    for (const cache of this.planned) if (cache.pending) verifyCache(cache);
+    this.planned = [];
     if (skip) {
       const grads = active.flat().map((p) => p.grad as Float32Array);
       if (!Number.isFinite(getBackend().reduce(grads, 'maxAbs'))) return null;

@@ -3,7 +3,7 @@ import { checkBoolean, checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
 import type { Run } from '../functional/plan';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
-import { buffers, datas, grads, zeros } from './state';
+import { zeros } from './state';
 
 export interface RmspropOptions {
   lr: number;
@@ -38,10 +38,10 @@ export class RMSprop extends Optimizer<RmspropOptions> {
         const missing = wanted.filter((name) => !(s?.[name] instanceof Float32Array));
         return missing.length ? { step: 0, ...s, ...zeros(p, missing) } : undefined;
       },
-      (_, ps, states, cache) =>
+      (_, site) =>
         planRmsprop(
-          datas(ps), grads(ps), buffers(states, 'squareAvg'), g.centered ? buffers(states, 'gradAvg') : null,
-          g.momentum > 0 ? buffers(states, 'momentumBuffer') : null, { ...g, gradScale }, cache,
+          site.datas(), site.grads(), site.buffers('squareAvg'), g.centered ? site.buffers('gradAvg') : null,
+          g.momentum > 0 ? site.buffers('momentumBuffer') : null, { ...g, gradScale }, site.cache,
         ),
     );
   }

@@ -1,5 +1,25 @@
 import type { Parameter, ParamState } from './optimizer';
 
+/**
+ * The optimizer's state map. Counts its changes, so a call site can tell that no parameter's
+ * state object was replaced without looking each one up again.
+ */
+export class StateMap extends Map<Parameter, ParamState> {
+  version = 0;
+  override set(p: Parameter, s: ParamState): this {
+    this.version++;
+    return super.set(p, s);
+  }
+  override delete(p: Parameter): boolean {
+    this.version++;
+    return super.delete(p);
+  }
+  override clear(): void {
+    this.version++;
+    super.clear();
+  }
+}
+
 /** Zero-filled buffers of the parameter's length, one per name. */
 export function zeros(p: Parameter, names: string[], fill = 0): ParamState {
   const s: ParamState = {};

@@ -29,4 +29,5 @@ export const jsBackend: Backend = {
     kernels[kind](streams, scalars);
   },
   reduce,
+  prepare() {},
 };

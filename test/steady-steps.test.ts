@@ -1,0 +1,152 @@
+// An optimizer reuses last step's lists and the addon's unwrapped pointers while nothing has
+// changed (src/optim/call-site.ts). These tests change, between steps, every thing the reuse
+// depends on, and compare with a reference optimizer rebuilt from its state dict before every
+// step (so it never reuses anything). And the pool, which now hands out fixed parts to whichever
+// thread claims them first, must give the same bits every time.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  Adam, AdamW, LAMB, NAdam, type Parameter, type ParamGroup, RMSprop, SGD, functional, gradNorm, setThreads,
+} from '../src';
+import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng } from './helpers';
+
+type Make = (groups: ParamGroup[]) => {
+  step(): boolean;
+  stateDict(): ReturnType<AdamW['stateDict']>;
+  loadStateDict(sd: ReturnType<AdamW['stateDict']>): void;
+  state: Map<Parameter, Record<string, Float32Array | number>>;
+  paramGroups: ParamGroup[];
+};
+
+const OPTIMIZERS: [string, Make][] = [
+  ['AdamW', (g) => new AdamW(g, { lr: 0.01 })],
+  ['Adam amsgrad', (g) => new Adam(g, { lr: 0.01, amsgrad: true, weightDecay: 0.1 })],
+  ['NAdam', (g) => new NAdam(g, { lr: 0.01 })],
+  ['LAMB', (g) => new LAMB(g, { lr: 0.01 })],
+  ['RMSprop centered momentum', (g) => new RMSprop(g, { lr: 0.01, centered: true, momentum: 0.9 })],
+  ['SGD momentum', (g) => new SGD(g, { lr: 0.01, momentum: 0.9 })],
+];
+
+const LENGTHS = [5, 17, 64, 1000, 33];
+
+function model(seed: number): Parameter[] {
+  const random = rng(seed);
+  return LENGTHS.map((n) => ({ data: randomArray(n, random), grad: randomArray(n, random, 0.1) }));
+}
+
+/** The same model twice, in two groups (the second with its own lr). */
+function twin(seed: number) {
+  const split = (ps: Parameter[]): ParamGroup[] => [{ params: ps.slice(0, 3) }, { params: ps.slice(3), lr: 0.003 }];
+  return { a: model(seed), b: model(seed), split };
+}
+
+/** Changes to make between steps, applied identically to both models' parameters and optimizers. */
+const CHANGES: [string, (ps: Parameter[], opt: ReturnType<Make>, step: number) => void][] = [
+  ['new gradient arrays', (ps, _, s) => ps.forEach((p, i) => (p.grad = randomArray(p.data.length, rng(100 * s + i), 0.1)))],
+  ['gradients rewritten in place', (ps, _, s) => ps.forEach((p, i) => p.grad?.set(randomArray(p.data.length, rng(100 * s + i), 0.1)))],
+  ['a new data array', (ps) => (ps[1].data = ps[1].data.slice())],
+  ['a parameter without gradient', (ps, _, s) => (ps[2].grad = s % 2 === 0 ? null : new Float32Array(ps[2].data.length).fill(0.05))],
+  [
+    'a state buffer replaced',
+    (ps, opt) => {
+      const s = opt.state.get(ps[3]);
+      if (s === undefined) return;
+      const name = Object.keys(s).find((k) => s[k] instanceof Float32Array) as string;
+      s[name] = (s[name] as Float32Array).map((x) => x * 0.5);
+    },
+  ],
+  ['a state object replaced', (ps, opt) => opt.state.has(ps[0]) && opt.state.set(ps[0], { ...structuredClone(opt.state.get(ps[0])) })],
+  ['a parameter added to a group', (ps, opt, s) => s === 3 && opt.paramGroups[1].params.push(ps.at(-1) as Parameter)],
+  ['nothing', () => undefined],
+];
+
+describe.each(OPTIMIZERS)('%s reuses its lists only while nothing changed', (_, make) => {
+  it.each(CHANGES)('between steps: %s', (__, change) => {
+    const run = () => {
+      const { a, b, split } = twin(7);
+      // b's extra parameter joins a group at step 3 (the 'added' change), a fresh one per model.
+      a.push({ data: randomArray(9, rng(1)), grad: randomArray(9, rng(2)) });
+      b.push({ data: randomArray(9, rng(1)), grad: randomArray(9, rng(2)) });
+      const kept = make(split(a.slice(0, -1)));
+      let reference = make(split(b.slice(0, -1)));
+      for (let s = 0; s < 6; s++) {
+        change(a, kept, s);
+        change(b, reference, s);
+        kept.step();
+        // Rebuilt from its state dict: no list, cache or handle survives from the last step.
+        const groups = reference.paramGroups.map((g) => ({ ...g, params: [...g.params] }));
+        const sd = reference.stateDict();
+        reference = make(groups);
+        reference.loadStateDict(sd);
+        reference.step();
+      }
+      a.forEach((p, i) => expectBitEqual(p.data, b[i].data, `param ${i}`));
+    };
+    onIsa(machineIsas().at(-1) as string, run);
+    onJs(run);
+  });
+});
+
+describe('a buffer detached between steps', () => {
+  it('is refused before any group runs, and the next good step works', () => {
+    const ps = model(3);
+    const opt = new AdamW([{ params: ps.slice(0, 2) }, { params: ps.slice(2) }]);
+    opt.step();
+    opt.step();
+    const victim = ps[4].grad as Float32Array;
+    structuredClone(victim.buffer, { transfer: [victim.buffer as ArrayBuffer] });
+    const before = ps.map((p) => p.data.slice());
+    expect(() => opt.step()).toThrow(/grads\[2\] has a detached buffer/);
+    ps.forEach((p, i) => expectBitEqual(p.data, before[i], `param ${i}`));
+    ps[4].grad = new Float32Array(ps[4].data.length).fill(0.1);
+    expect(opt.step()).toBe(true);
+    expect(ps[0].data[0]).not.toBe(before[0][0]);
+  });
+});
+
+describe('the pool: parts go to whichever thread claims them, the results stay the same', () => {
+  afterEach(() => setThreads(2));
+
+  // Enough elements for several parts of 32K, in tensors whose edges fall anywhere in a part.
+  const random = rng(11);
+  const lengths = Array.from({ length: 200 }, (_, i) => (i % 17 === 0 ? 0 : 1 + Math.floor(random() * 3000)));
+  const fresh = (seed: number) => {
+    const r = rng(seed);
+    return lengths.map((n) => ({ data: randomArray(n, r), grad: randomArray(n, r, 0.1) }));
+  };
+
+  it('AdamW over 200 tensors: bit-identical to the TS backend on 2 threads, run after run', () => {
+    setThreads(2);
+    const ref = fresh(5);
+    onJs(() => {
+      const opt = new AdamW(ref, { lr: 0.01 });
+      for (let s = 0; s < 3; s++) opt.step();
+    });
+    for (let run = 0; run < 3; run++) {
+      const ps = fresh(5);
+      const opt = new AdamW(ps, { lr: 0.01 });
+      for (let s = 0; s < 3; s++) opt.step();
+      ps.forEach((p, i) => expectBitEqual(p.data, ref[i].data, `run ${run} param ${i}`));
+    }
+  });
+
+  it('LAMB trust ratios and gradNorm are deterministic across runs on 2 threads', () => {
+    setThreads(2);
+    const results = [0, 1, 2].map(() => {
+      const ps = fresh(9);
+      const opt = new LAMB(ps, { lr: 0.01, weightDecay: 0.01 });
+      for (let s = 0; s < 3; s++) opt.step();
+      return { data: ps.map((p) => p.data), norm: gradNorm(ps.map((p) => p.data)) };
+    });
+    for (const r of results.slice(1)) {
+      expect(r.norm).toBe(results[0].norm);
+      r.data.forEach((d, i) => expectBitEqual(d, results[0].data[i], `param ${i}`));
+    }
+  });
+
+  it('functional.scale over 200 tensors touches every element exactly once', () => {
+    setThreads(2);
+    const xs = lengths.map((n) => new Float32Array(n).fill(1));
+    for (let s = 0; s < 5; s++) functional.scale(xs, 2);
+    xs.forEach((x, i) => expect(x.every((v) => v === 32), `tensor ${i}`).toBe(true));
+  });
+});
