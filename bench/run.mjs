@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { backendInfo, functional, gradNorm, useBackend } from 'fused-optim';
 import { chartSvg } from './chart.mjs';
+import { manyTensors } from './many-tensors.mjs';
 import { disposeTfjs, setupTfjs, tfjsTasks } from './tfjs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -136,6 +137,11 @@ for (const n of sizes) {
   console.table(rows);
   results.sizes[label] = { probeGBs, readGBs, tfjs: Object.fromEntries(Object.entries(tf).map(([k, v]) => [k, v.variant])), rows };
 }
+useBackend('native');
+const many = manyTensors(quick ? { rounds: 300, block: 25 } : {});
+console.log('Call overhead: AdamW over 1024 tensors of 1K elements vs one tensor of 1M (cold: caches evicted between steps, as in training; warm: back to back)');
+console.table(many);
+results.manyTensors = many;
 const dir = join(root, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const base = join(dir, quick ? 'quick' : 'latest');

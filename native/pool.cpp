@@ -6,8 +6,22 @@
 #if defined(__linux__)
 #include <sched.h>
 #endif
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
+#include <immintrin.h>
+#endif
 
 namespace fused {
+
+// One spin-wait iteration. The pause hint keeps a spinning thread from starving its SMT
+// sibling (the 2 vCPUs of a VM are often one core's two threads) and from flushing the
+// pipeline when the awaited value changes.
+static inline void cpuRelax() {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 
 ThreadPool& ThreadPool::instance() {
   // Leaked on purpose: joining threads from a static destructor at process exit can deadlock
@@ -104,8 +118,10 @@ void ThreadPool::run(size_t parts, const std::function<void(size_t)>& fn) {
   for (; claim(generation, part); ++mine) fn(part);
   done_.fetch_add(mine, std::memory_order_acq_rel);
   // Only parts already claimed are left: wait for them, never for a worker still waking up.
-  for (unsigned spins = 0; done_.load(std::memory_order_acquire) != parts; ++spins)
+  for (unsigned spins = 0; done_.load(std::memory_order_acquire) != parts; ++spins) {
+    cpuRelax();
     if (spins > 1000) std::this_thread::yield();
+  }
 }
 
 void ThreadPool::wake() {
@@ -124,8 +140,10 @@ void ThreadPool::workerLoop(unsigned long long seen) {
     // Spin briefly before sleeping: steps often come back to back, and a futex wake-up costs
     // tens of microseconds. Bounded so an idle pool costs nothing.
     const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
-    for (unsigned i = 0; generation_.load(std::memory_order_acquire) == seen; ++i)
+    for (unsigned i = 0; generation_.load(std::memory_order_acquire) == seen; ++i) {
+      cpuRelax();
       if ((i & 255) == 0 && std::chrono::steady_clock::now() > until) break;
+    }
     std::unique_lock<std::mutex> lock(mutex_);
     wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen || alerts_ != alerts; });
     alerts = alerts_;
