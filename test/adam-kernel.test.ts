@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { functional, setThreads } from '../src';
 type AdamOptions = functional.AdamOptions;
-import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng, viewAt } from './helpers';
+import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng, viewAt, kernelTargets, onTarget } from './helpers';
 
 type Variant = { name: string; decoupled: boolean; options: Omit<AdamOptions, 'step'> };
 const base = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
@@ -56,13 +56,13 @@ function expectSame(a: Problem, b: Problem, label: string): void {
 
 const TAIL_LENGTHS = [0, 1, ...Array.from({ length: 69 }, (_, i) => i + 2), 1000];
 
-describe.each(machineIsas())('Adam kernels on %s match the TS backend bit for bit', (isa) => {
+describe.each(kernelTargets())('Adam kernels on %s match the TS backend bit for bit', (isa) => {
   it.each(VARIANTS.map((v) => [v.name, v] as const))('%s: every tail length 0..70 and 1000, in one call', (_, variant) => {
     const problem = makeProblem(TAIL_LENGTHS, 7, 3);
     const expected = copy(problem);
     onJs(() => run(expected, variant));
     const actual = copy(problem);
-    onIsa(isa, () => run(actual, variant));
+    onTarget(isa, () => run(actual, variant));
     expectSame(actual, expected, `${isa} ${variant.name}`);
   });
 
@@ -71,7 +71,7 @@ describe.each(machineIsas())('Adam kernels on %s match the TS backend bit for bi
     const expected = copy(problem);
     onJs(() => run(expected, variant));
     const actual = copy(problem, 1);
-    onIsa(isa, () => run(actual, variant));
+    onTarget(isa, () => run(actual, variant));
     expectSame(actual, expected, `${isa} ${variant.name} (offset views)`);
   });
 
@@ -83,15 +83,14 @@ describe.each(machineIsas())('Adam kernels on %s match the TS backend bit for bi
     for (const threads of [1, 2]) {
       setThreads(threads);
       const actual = copy(problem);
-      onIsa(isa, () => run(actual, variant));
+      onTarget(isa, () => run(actual, variant));
       expectSame(actual, expected, `${isa} ${threads} threads`);
     }
   });
 });
 
 describe('Adam kernels: property test over random shapes, offsets and hyperparameters', () => {
-  it('native (best ISA) equals the TS backend', () => {
-    const isa = machineIsas().at(-1) as string;
+  it.each([machineIsas().at(-1) as string, 'wasm'])('%s equals the TS backend', (isa) => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 5 }),
@@ -106,7 +105,7 @@ describe('Adam kernels: property test over random shapes, offsets and hyperparam
           const expected = copy(problem);
           onJs(() => run(expected, v));
           const actual = copy(problem, offset);
-          onIsa(isa, () => run(actual, v));
+          onTarget(isa, () => run(actual, v));
           expectSame(actual, expected, 'property');
         },
       ),

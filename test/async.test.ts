@@ -1,7 +1,7 @@
 // stepAsync(): the same bits as step(), off the JS thread, and guarded against overlapping use.
 import { describe, expect, it } from 'vitest';
 import { AdamW, LAMB, Lookahead, NAdam, SGD, setThreads, type Optimizer, type Parameter } from '../src';
-import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng } from './helpers';
+import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng, onWasm } from './helpers';
 
 const lengths = [1, 17, 100, 40_000];
 const make = (seed: number): Parameter[] => {
@@ -25,6 +25,7 @@ const FACTORIES: [string, Factory][] = [
 const backends: [string, <T>(fn: () => T) => T][] = [
   ['js', onJs],
   ['native', (fn) => onIsa(machineIsas().at(-1) as string, fn)],
+  ['wasm', onWasm],
 ];
 
 describe.each(backends)('stepAsync on %s', (_, on) => {

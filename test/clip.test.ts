@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Adam, clipCoefficient, clipGradNorm, clipGradValue, hasNonFinite, type Parameter } from '../src';
-import { expectBitEqual, expectClose, machineIsas, onIsa, onJs } from './helpers';
+import { expectBitEqual, expectClose, machineIsas, onIsa, onJs, kernelTargets, onTarget } from './helpers';
 
 interface ClipFixture {
   norm: { normType: number | 'inf'; maxNorm: number; grads: number[][]; totalNorm: number; clipped: number[][] }[];
@@ -13,7 +13,7 @@ interface ClipFixture {
 const fixture: ClipFixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'clip.json'), 'utf8'));
 const backends: [string, <T>(fn: () => T) => T][] = [
   ['js', onJs],
-  ...machineIsas().map((isa): [string, <T>(fn: () => T) => T] => [isa, (fn) => onIsa(isa, fn)]),
+  ...kernelTargets().map((isa): [string, <T>(fn: () => T) => T] => [isa, (fn) => onTarget(isa, fn)]),
 ];
 
 describe.each(backends)('clipping matches PyTorch on %s', (_, on) => {

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Adam, AdamW, functional, gradNorm, SGD, type Parameter } from '../src';
-import { expectBitEqual, onIsa, onJs, machineIsas } from './helpers';
+import { expectBitEqual, onIsa, onJs, machineIsas, onWasm } from './helpers';
 
 function snapshot(lists: Float32Array[][]): () => void {
   const copies = lists.map((l) => l.map((a) => a.slice()));
@@ -21,6 +21,7 @@ const OK = { step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay
 const backends: [string, <T>(fn: () => T) => T][] = [
   ['js', onJs],
   ['native', (fn) => onIsa(machineIsas().at(-1) as string, fn)],
+  ['wasm', onWasm],
 ];
 
 describe.each(backends)('functional.adamw rejects bad input on %s, changing nothing', (_, on) => {

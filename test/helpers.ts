@@ -47,6 +47,26 @@ export function onIsa<T>(isa: string, fn: () => T): T {
   }
 }
 
+/** Runs fn on the WebAssembly backend (the kernels compiled for wasm SIMD). */
+export function onWasm<T>(fn: () => T): T {
+  useBackend('wasm');
+  try {
+    return fn();
+  } finally {
+    useBackend('native');
+  }
+}
+
+/** Every build of the kernels this machine runs: each native ISA, then the wasm one. */
+export function kernelTargets(): string[] {
+  return [...machineIsas(), 'wasm'];
+}
+
+/** Runs fn on one of kernelTargets(). */
+export function onTarget<T>(target: string, fn: () => T): T {
+  return target === 'wasm' ? onWasm(fn) : onIsa(target, fn);
+}
+
 export function onJs<T>(fn: () => T): T {
   useBackend('js');
   try {

@@ -2,7 +2,7 @@
 // and 16M values spanning 1e-20..1e20 against a float64 reference (no overflow, no underflow).
 import { describe, expect, it } from 'vitest';
 import { gradNorm } from '../src';
-import { machineIsas, onIsa, onJs, randomArray, rng, viewAt } from './helpers';
+import { machineIsas, onIsa, onJs, randomArray, rng, viewAt, kernelTargets, onTarget } from './helpers';
 
 function reference(tensors: Float32Array[], p: number): number {
   const values = tensors.flatMap((t) => [...t].map(Math.abs));
@@ -14,21 +14,21 @@ function reference(tensors: Float32Array[], p: number): number {
 
 const LENGTHS = [0, 1, ...Array.from({ length: 69 }, (_, i) => i + 2), 1000];
 
-describe.each(machineIsas())('gradNorm on %s', (isa) => {
+describe.each(kernelTargets())('gradNorm on %s', (isa) => {
   const r = rng(3);
   const tensors = LENGTHS.map((n) => randomArray(n, r, 3));
   const views = tensors.slice(0, 20).map((t, i) => viewAt(t, 2 * i + 1));
   it.each([1, 2, Infinity, 3, 0.5])('p = %s matches the TS backend and a float64 reference', (p) => {
     const js = onJs(() => gradNorm(tensors, p));
-    const native = onIsa(isa, () => gradNorm(tensors, p));
+    const native = onTarget(isa, () => gradNorm(tensors, p));
     expect(Math.abs(native - js) / js).toBeLessThan(1e-12);
     expect(Math.abs(native - reference(tensors, p)) / js).toBeLessThan(1e-12);
-    const nativeViews = onIsa(isa, () => gradNorm(views, p));
+    const nativeViews = onTarget(isa, () => gradNorm(views, p));
     expect(Math.abs(nativeViews - reference(views, p)) / nativeViews).toBeLessThan(1e-12);
   });
 
   it('NaN anywhere gives NaN; Infinity gives Infinity; empty gives 0', () => {
-    onIsa(isa, () => {
+    onTarget(isa, () => {
       for (const p of [1, 2, Infinity]) {
         const withNaN = [new Float32Array(37).fill(1), new Float32Array([1, NaN, 2])];
         expect(gradNorm(withNaN, p)).toBeNaN();
@@ -60,8 +60,8 @@ describe('16M values spanning 1e-20..1e20', () => {
   for (let i = 0; i < n; i++) max = Math.max(max, Math.abs(big[i]));
   // A sum of 16M doubles in lanes carries ~1e-12 relative rounding; a float32 accumulator or a
   // squared float32 overflowing would be off by far more (or infinite).
-  it.each(['js', ...machineIsas()])('%s: 2-norm, 1-norm and max match float64 to 1e-10', (isa) => {
-    const on = isa === 'js' ? onJs : <T>(fn: () => T) => onIsa(isa, fn);
+  it.each(['js', ...kernelTargets()])('%s: 2-norm, 1-norm and max match float64 to 1e-10', (isa) => {
+    const on = isa === 'js' ? onJs : <T>(fn: () => T) => onTarget(isa, fn);
     on(() => {
       expect(Math.abs(gradNorm(tensors, 2) - Math.sqrt(sumSq)) / Math.sqrt(sumSq)).toBeLessThan(1e-10);
       expect(Math.abs(gradNorm(tensors, 1) - sumAbs) / sumAbs).toBeLessThan(1e-10);

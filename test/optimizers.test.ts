@@ -5,11 +5,11 @@ import {
   Adadelta, Adagrad, Adam, Adamax, AdamW, deserializeState, LAMB, Lion, Lookahead, NAdam, RAdam, RMSprop, SGD,
   serializeState, type Optimizer, type Parameter,
 } from '../src';
-import { expectBitEqual, expectClose, machineIsas, onIsa, onJs, randomArray, rng } from './helpers';
+import { expectBitEqual, expectClose, machineIsas, onIsa, onJs, randomArray, rng, kernelTargets, onTarget } from './helpers';
 
 const backends: [string, <T>(fn: () => T) => T][] = [
   ['js', onJs],
-  ...machineIsas().map((isa): [string, <T>(fn: () => T) => T] => [isa, (fn) => onIsa(isa, fn)]),
+  ...kernelTargets().map((isa): [string, <T>(fn: () => T) => T] => [isa, (fn) => onTarget(isa, fn)]),
 ];
 
 function makeParams(lengths: number[], seed: number): Parameter[] {

@@ -1,7 +1,7 @@
 // The package as users get it: import and require by name (dist/, built by `npm test`'s
 // pretest), environment overrides read at load time, and the TS fallback without the addon.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,36 @@ describe('without the native addon', () => {
     expect(out.nativeError).toMatch(/fused_optim\.node is missing/);
     expect(out.theta).toBeCloseTo(0.5, 6);
     expect(stderr).toMatch(/npx fused-optim build/);
+  });
+
+  it('with the committed wasm build beside it, falls back to the WebAssembly backend: same bits as native', () => {
+    const pkg = join(dir, 'node_modules', 'fused-optim');
+    cpSync(join(root, 'dist'), join(pkg, 'dist'), { recursive: true });
+    cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
+    cpSync(join(root, 'native', 'wasm'), join(pkg, 'native', 'wasm'), { recursive: true });
+    const code = `import { backendInfo, AdamW } from 'fused-optim';
+      const p = { data: Float32Array.from({ length: 999 }, (_, i) => Math.sin(i)), grad: Float32Array.from({ length: 999 }, (_, i) => Math.cos(i)) };
+      const opt = new AdamW([p], { lr: 0.01 });
+      for (let i = 0; i < 5; i++) opt.step();
+      console.log(JSON.stringify({ ...backendInfo(), data: Array.from(p.data) }));`;
+    const { out, stderr } = run(code, { cwd: dir });
+    expect(out.name).toBe('wasm');
+    expect(stderr).toMatch(/using the WebAssembly backend/);
+    expect(stderr).toMatch(/npx fused-optim build/);
+    const native = run(code).out;
+    expect(native.name).toBe('native');
+    expect(out.data).toEqual(native.data);
+  });
+});
+
+describe('the committed wasm build', () => {
+  it('was built from the current kernel sources (else: node scripts/build-wasm.mjs)', () => {
+    const { out } = run("import { inputsHash } from './scripts/build-wasm.mjs'; console.log(JSON.stringify(inputsHash()));");
+    expect(readFileSync(join(root, 'native', 'wasm', 'fused_optim.wasm.sha256'), 'utf8').trim()).toBe(out);
+  });
+
+  it('FUSED_OPTIM_BACKEND=wasm selects it', () => {
+    expect(run(INFO_ESM, { env: { FUSED_OPTIM_BACKEND: 'wasm' } }).out).toMatchObject({ name: 'wasm', isa: 'wasm', threads: 1 });
   });
 });
 

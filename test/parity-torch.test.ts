@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import * as lib from '../src';
 import type { Optimizer, ParamGroup, Parameter } from '../src';
-import { expectClose, machineIsas, onIsa, onJs } from './helpers';
+import { expectClose, machineIsas, onIsa, onJs, kernelTargets, onTarget } from './helpers';
 
 interface Fixture {
   optimizer: string;
@@ -46,6 +46,6 @@ describe('PyTorch parity, TS backend', () => {
   it.each(cases)('%s', (label, fx, c) => onJs(() => replay(fx, c, label)));
 });
 
-describe.each(machineIsas())('PyTorch parity, native %s', (isa) => {
-  it.each(cases)('%s', (label, fx, c) => onIsa(isa, () => replay(fx, c, label)));
+describe.each(kernelTargets())('PyTorch parity, kernels for %s', (isa) => {
+  it.each(cases)('%s', (label, fx, c) => onTarget(isa, () => replay(fx, c, label)));
 });

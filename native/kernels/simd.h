@@ -22,6 +22,9 @@
 #elif defined(FUSED_ISA_NEON)
 #include <arm_neon.h>
 #define FUSED_NS neon
+#elif defined(FUSED_ISA_WASM)
+#include <wasm_simd128.h>
+#define FUSED_NS wasm
 #elif defined(FUSED_ISA_SCALAR)
 #include <cmath>
 #define FUSED_NS scalar
@@ -172,6 +175,41 @@ struct Acc {
     hi = vaddq_f64(hi, vcvt_high_f64_f32(x));
   }
   double sum() const { return vaddvq_f64(vaddq_f64(lo, hi)); }
+};
+#elif defined(FUSED_ISA_WASM)
+// WebAssembly SIMD (128-bit), for the wasm backend (native/wasm): IEEE float32 lanes, sqrt
+// correctly rounded, no fused multiply-add without relaxed-simd, so the same bits again.
+struct Vec {
+  using T = v128_t;
+  static constexpr size_t width = 4;
+  static T load(const float* p) { return wasm_v128_load(p); }
+  static void store(float* p, T v) { wasm_v128_store(p, v); }
+  static T set1(float x) { return wasm_f32x4_splat(x); }
+  static T add(T a, T b) { return wasm_f32x4_add(a, b); }
+  static T sub(T a, T b) { return wasm_f32x4_sub(a, b); }
+  static T mul(T a, T b) { return wasm_f32x4_mul(a, b); }
+  static T div(T a, T b) { return wasm_f32x4_div(a, b); }
+  static T sqrt(T a) { return wasm_f32x4_sqrt(a); }
+  static T select_gt(T a, T b, T x, T y) { return wasm_v128_bitselect(x, y, wasm_f32x4_gt(a, b)); }
+  static T abs(T a) { return wasm_f32x4_abs(a); }
+  static T nan_lanes(T a) { return wasm_v128_and(wasm_f32x4_ne(a, a), wasm_f32x4_splat(1.0f)); }
+};
+struct Acc {
+  v128_t lo = wasm_f64x2_splat(0.0), hi = wasm_f64x2_splat(0.0);
+  void add_squares(Vec::T x) {
+    const v128_t a = wasm_f64x2_promote_low_f32x4(x);
+    const v128_t b = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x, x, 2, 3, 0, 1));
+    lo = wasm_f64x2_add(lo, wasm_f64x2_mul(a, a));
+    hi = wasm_f64x2_add(hi, wasm_f64x2_mul(b, b));
+  }
+  void add_values(Vec::T x) {
+    lo = wasm_f64x2_add(lo, wasm_f64x2_promote_low_f32x4(x));
+    hi = wasm_f64x2_add(hi, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x, x, 2, 3, 0, 1)));
+  }
+  double sum() const {
+    const v128_t t = wasm_f64x2_add(lo, hi);
+    return wasm_f64x2_extract_lane(t, 0) + wasm_f64x2_extract_lane(t, 1);
+  }
 };
 #else  // scalar: one lane, plain C++; the reference the vector ISAs must reproduce
 struct Vec {

@@ -2,15 +2,16 @@
 // and FUSED_OPTIM_THREADS, and can be changed later with useBackend / useIsa / setThreads.
 import { jsBackend } from './js';
 import { loadAddon, type NativeBackend, nativeBackend } from './native';
+import { loadWasm } from './wasm';
 import type { Backend, BackendName } from './types';
 
 export type { Backend, BackendName } from './types';
 
 export interface BackendInfo {
   name: BackendName;
-  /** Instruction set in use: 'scalar' | 'sse2' | 'avx2' | 'avx512' | 'neon'; 'js' for the TS backend. */
+  /** Instruction set in use: 'scalar' | 'sse2' | 'avx2' | 'avx512' | 'neon'; 'wasm' or 'js' for those backends. */
   isa: string;
-  /** Threads a native step may use (including the calling thread); 1 for the TS backend. */
+  /** Threads a native step may use (including the calling thread); 1 for the wasm and TS backends. */
   threads: number;
   /** Instruction sets this CPU can run, lowest first ([] when the addon is not loaded). */
   isas: string[];
@@ -51,28 +52,34 @@ function selectIsa(backend: NativeBackend, isa: string): boolean {
   return false;
 }
 
-/** The backend in use: the native addon when it loads, else the pure-TypeScript one. */
+let wasm: Backend | Error | undefined;
+
+function getWasm(): Backend | Error {
+  return (wasm ??= loadWasm());
+}
+
+/**
+ * The backend in use: the native addon when it loads; else the WebAssembly build of the same
+ * kernels; else the pure-TypeScript one. All three give the same bits.
+ */
 export function getBackend(): Backend {
   if (current !== undefined) return current;
   const wanted = process.env.FUSED_OPTIM_BACKEND;
-  if (wanted !== undefined && wanted !== '' && wanted !== 'native' && wanted !== 'js')
-    warn(`FUSED_OPTIM_BACKEND=${wanted} is not 'native' or 'js'; ignored`);
-  if (wanted === 'js') {
-    current = jsBackend;
-    return current;
+  if (wanted !== undefined && wanted !== '' && wanted !== 'native' && wanted !== 'wasm' && wanted !== 'js')
+    warn(`FUSED_OPTIM_BACKEND=${wanted} is not 'native', 'wasm' or 'js'; ignored`);
+  if (wanted === 'js') return (current = jsBackend);
+  if (wanted === 'wasm') {
+    const w = getWasm();
+    if (w instanceof Error) throw new Error(`FUSED_OPTIM_BACKEND=wasm but the WebAssembly backend cannot load: ${w.message}`);
+    return (current = w);
   }
   const n = getNative();
-  if (n instanceof Error) {
-    if (wanted === 'native') throw new Error(`FUSED_OPTIM_BACKEND=native but the native addon cannot load: ${n.message}`);
-    warn(
-      `native addon unavailable (${n.message}); using the pure-TypeScript backend. ` +
-        'Build it with: npx fused-optim build',
-    );
-    current = jsBackend;
-  } else {
-    current = n;
-  }
-  return current;
+  if (!(n instanceof Error)) return (current = n);
+  if (wanted === 'native') throw new Error(`FUSED_OPTIM_BACKEND=native but the native addon cannot load: ${n.message}`);
+  const w = getWasm();
+  const fallback = w instanceof Error ? 'the pure-TypeScript backend' : 'the WebAssembly backend (one thread)';
+  warn(`native addon unavailable (${n.message}); using ${fallback}. Build it with: npx fused-optim build`);
+  return (current = w instanceof Error ? jsBackend : w);
 }
 
 /** Switches every optimizer to the given backend (state is shared: it lives in Float32Arrays). */
@@ -81,7 +88,13 @@ export function useBackend(name: BackendName): void {
     current = jsBackend;
     return;
   }
-  if (name !== 'native') throw new TypeError(`backend must be 'native' or 'js', got ${String(name)}`);
+  if (name === 'wasm') {
+    const w = getWasm();
+    if (w instanceof Error) throw new Error(`the WebAssembly backend cannot load: ${w.message}`);
+    current = w;
+    return;
+  }
+  if (name !== 'native') throw new TypeError(`backend must be 'native', 'wasm' or 'js', got ${String(name)}`);
   const n = getNative();
   if (n instanceof Error) throw new Error(`the native backend cannot load: ${n.message}`);
   current = n;
@@ -113,7 +126,7 @@ export function backendInfo(): BackendInfo {
   const info: BackendInfo =
     backend.name === 'native' && nativeInfo
       ? { name: 'native', isa: nativeInfo.isa, threads: nativeInfo.threads, isas: nativeInfo.isas }
-      : { name: 'js', isa: 'js', threads: 1, isas: nativeInfo?.isas ?? [] };
+      : { name: backend.name, isa: backend.name, threads: 1, isas: nativeInfo?.isas ?? [] };
   if (n instanceof Error) info.nativeError = n.message;
   return info;
 }

@@ -33,7 +33,7 @@ export interface NativeBackend extends Backend {
 const ADDON_FILE = join('build', 'Release', 'fused_optim.node');
 
 /** The package root: the nearest folder above this module whose package.json names us. */
-function packageRoot(): string | null {
+export function packageRoot(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, 'package.json');

@@ -3,7 +3,7 @@
 // Everything arriving here is already validated by the functional layer: backends trust their
 // arguments (the native addon re-checks memory safety).
 
-export type BackendName = 'native' | 'js';
+export type BackendName = 'native' | 'wasm' | 'js';
 
 type Tensors = Float32Array[];
 

@@ -1,0 +1,45 @@
+// The wasm backend's entry points: the kernels of native/kernels compiled for WebAssembly SIMD
+// (FUSED_ISA_WASM), for hosts where the native addon cannot be built. JavaScript copies slices
+// of the tensors into this module's memory, calls these, and copies the written slices back
+// (src/backend/wasm.ts). Built by scripts/build-wasm.mjs; the .wasm file is committed.
+#include "../kernels/kernels.h"
+
+#define FUSED_EXPORT(name) extern "C" __attribute__((export_name(#name)))
+
+namespace {
+const fused::KernelTable& k() { return fused::wasm::table(); }
+}  // namespace
+
+// The kinds as JSON, from the same declarations the addon uses: scalars in packing order,
+// streams with whether they are written and the flag that enables them.
+#define FUSED_Q(x) #x
+#define FUSED_JSON_SCALAR(name) "\"" FUSED_Q(name) "\","
+#define FUSED_JSON_STREAM(name, written, enabledBy) \
+  "{\"name\":\"" FUSED_Q(name) "\",\"written\":" FUSED_Q(written) ",\"enabledBy\":\"" FUSED_Q(enabledBy) "\"},"
+#define FUSED_JSON_KIND(kind, SCALARS, STREAMS) \
+  "\"" FUSED_Q(kind) "\":{\"scalars\":[" SCALARS(FUSED_JSON_SCALAR) "\"\"],\"streams\":[" STREAMS(FUSED_JSON_STREAM) "{}]},"
+static const char kKinds[] = "{" FUSED_STEP_KINDS(FUSED_JSON_KIND) FUSED_JSON_KIND(lamb, FUSED_LAMB_SCALARS, FUSED_LAMB_STREAMS) "\"\":{}}";
+
+FUSED_EXPORT(fo_kinds) const char* fo_kinds() { return kKinds; }
+
+FUSED_EXPORT(fo_step) void fo_step(int kind, const double* scalars, float* const* streams, int n) {
+  if (kind >= 0 && kind < int(fused::Kind::count)) k().step[kind](scalars, streams, size_t(n));
+}
+
+FUSED_EXPORT(fo_lamb_moments) void fo_lamb_moments(const double* scalars, float* const* streams, int n, double* sums) {
+  k().lambMoments(scalars, streams, size_t(n), sums);
+}
+
+FUSED_EXPORT(fo_lamb_apply) void fo_lamb_apply(const double* scalars, float* const* streams, int n, double lrTrust) {
+  k().lambApply(scalars, streams, size_t(n), lrTrust);
+}
+
+// op: 0 sum of squares, 1 sum of absolute values, 2 max of absolute values (NaN if any), 3 sum.
+FUSED_EXPORT(fo_reduce) double fo_reduce(int op, const float* x, int n) {
+  switch (op) {
+    case 0: return k().sumSquares(x, size_t(n));
+    case 1: return k().sumAbs(x, size_t(n));
+    case 2: return double(k().maxAbs(x, size_t(n)));
+    default: return k().sumFloat(x, size_t(n));
+  }
+}

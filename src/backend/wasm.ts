@@ -1,0 +1,174 @@
+// The WebAssembly backend: the kernels of native/kernels compiled for WebAssembly SIMD
+// (native/wasm, built by scripts/build-wasm.mjs, committed), for hosts where the native addon
+// cannot be built. It gives the same bits as the native kernels and the TS backend, on one
+// thread. A wasm module cannot see the caller's Float32Arrays, so each tensor goes through the
+// module's memory in slices of CHUNK elements: copied in, updated, and the written streams
+// copied back, while the slice is still in cache.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from './native';
+import type { Backend, KernelScalars, KernelStreams, Kind, ReduceOp } from './types';
+
+interface KindLayout {
+  index: number;
+  scalars: string[];
+  streams: { name: string; written: boolean }[];
+}
+
+// The little of the WebAssembly API used here (the project's TS lib has no DOM types).
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+interface Memory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+interface Exports {
+  memory: Memory;
+  __heap_base: { value: number };
+  fo_kinds(): number;
+  fo_step(kind: number, scalars: number, streams: number, n: number): void;
+  fo_lamb_moments(scalars: number, streams: number, n: number, sums: number): void;
+  fo_lamb_apply(scalars: number, streams: number, n: number, lrTrust: number): void;
+  fo_reduce(op: number, x: number, n: number): number;
+}
+
+/** Elements per slice: 64 KB per stream, five streams at most, well inside a core's L2. */
+const CHUNK = 1 << 14;
+const MAX_STREAMS = 5;
+const REDUCE_OPS: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs: 2, sum: 3 };
+const WASM_FILE = join('native', 'wasm', 'fused_optim.wasm');
+
+/** Instantiates the module, or returns why it cannot be (no file, no WebAssembly SIMD). */
+export function loadWasm(): Backend | Error {
+  const root = packageRoot();
+  if (root === null) return new Error('cannot locate the fused-optim package folder');
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (api === undefined) return new Error('this runtime has no WebAssembly');
+  try {
+    const module = new api.Module(readFileSync(join(root, WASM_FILE)));
+    return wasmBackend(new api.Instance(module, {}).exports as Exports);
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+function wasmBackend(w: Exports): Backend {
+  // Memory map above the module's own data: scalars, stream pointers, LAMB sums, one slice per stream.
+  const base = Math.ceil(w.__heap_base.value / 64) * 64;
+  const scalarsAt = base, pointersAt = base + 512, sumsAt = base + 576, slicesAt = base + 1024;
+  const end = slicesAt + MAX_STREAMS * CHUNK * 4;
+  if (w.memory.buffer.byteLength < end) w.memory.grow(Math.ceil((end - w.memory.buffer.byteLength) / 65536));
+  // Views made after growing (growing detaches the old ones); the memory never grows again.
+  const bytes = new Uint8Array(w.memory.buffer), f32 = new Float32Array(w.memory.buffer);
+  const f64 = new Float64Array(w.memory.buffer), u32 = new Uint32Array(w.memory.buffer);
+  const slice = (k: number) => slicesAt + k * CHUNK * 4;
+
+  const kindsAt = w.fo_kinds();
+  const kindsJson = new TextDecoder().decode(bytes.subarray(kindsAt, bytes.indexOf(0, kindsAt)));
+  const layouts: Record<string, KindLayout> = {};
+  Object.entries(JSON.parse(kindsJson) as Record<string, { scalars: string[]; streams: { name?: string; written?: number }[] }>)
+    .filter(([kind]) => kind !== '')
+    .forEach(([kind, { scalars, streams }], index) => {
+      layouts[kind] = {
+        index,
+        scalars: scalars.filter((s) => s !== ''),
+        streams: streams.filter((s) => s.name !== undefined).map((s) => ({ name: s.name as string, written: s.written === 1 })),
+      };
+    });
+
+  const pack = (layout: KindLayout, scalars: object) => {
+    const values = scalars as Record<string, number | boolean>;
+    layout.scalars.forEach((name, i) => (f64[scalarsAt / 8 + i] = +values[name]));
+  };
+
+  /**
+   * Runs `call(n)` over every slice of every tensor with the streams' slices in place; copies
+   * back the streams in `writes` (default: those the kind writes). `beforeTensor` / `afterTensor`
+   * bracket each tensor (LAMB's per-tensor sums).
+   */
+  const overSlices = (
+    lists: (Float32Array[] | null)[],
+    writes: boolean[],
+    call: (n: number) => void,
+    afterTensor?: (t: number) => void,
+  ) => {
+    lists.forEach((list, k) => (u32[pointersAt / 4 + k] = list === null ? 0 : slice(k)));
+    const tensors = (lists[0] as Float32Array[]).length;
+    for (let t = 0; t < tensors; t++) {
+      const length = (lists[0] as Float32Array[])[t].length;
+      for (let at = 0; at < length; at += CHUNK) {
+        const n = Math.min(CHUNK, length - at);
+        for (let k = 0; k < lists.length; k++) {
+          const list = lists[k];
+          if (list !== null) f32.set(list[t].subarray(at, at + n), slice(k) / 4);
+        }
+        call(n);
+        for (let k = 0; k < lists.length; k++) {
+          const list = lists[k];
+          if (list !== null && writes[k]) list[t].set(f32.subarray(slice(k) / 4, slice(k) / 4 + n), at);
+        }
+      }
+      afterTensor?.(t);
+    }
+  };
+
+  const step = <K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K]): void => {
+    const layout = layouts[kind];
+    const byName = streams as unknown as Record<string, Float32Array[] | null | undefined>;
+    const lists = layout.streams.map((s) => byName[s.name] ?? null);
+    pack(layout, scalars);
+    if (kind !== 'lamb') {
+      const writes = layout.streams.map((s) => s.written);
+      overSlices(lists, writes, (n) => w.fo_step(layout.index, scalarsAt, pointersAt, n));
+      return;
+    }
+    // LAMB: pass 1 updates the moments and sums ||p||², ||u||² over the tensor's slices; the
+    // trust ratio follows (as native/addon.cpp computes it); pass 2 applies it.
+    const lr = (scalars as KernelScalars['lamb']).lr;
+    const lrTrust: number[] = [];
+    f64[sumsAt / 8] = f64[sumsAt / 8 + 1] = 0;
+    overSlices(
+      lists,
+      [false, false, true, true],
+      (n) => w.fo_lamb_moments(scalarsAt, pointersAt, n, sumsAt),
+      (t) => {
+        const p = f64[sumsAt / 8], u = f64[sumsAt / 8 + 1];
+        lrTrust[t] = p > 0 && u > 0 ? lr * (Math.sqrt(p) / Math.sqrt(u)) : lr;
+        f64[sumsAt / 8] = f64[sumsAt / 8 + 1] = 0;
+      },
+    );
+    let tensor = 0;
+    overSlices(
+      lists,
+      [true, false, false, false],
+      (n) => w.fo_lamb_apply(scalarsAt, pointersAt, n, lrTrust[tensor]),
+      () => tensor++,
+    );
+  };
+
+  return {
+    name: 'wasm',
+    step,
+    // One thread, on the caller's: the update happens now, the promise only reports it.
+    async stepAsync(kind, streams, scalars) {
+      step(kind, streams, scalars);
+    },
+    reduce(tensors, op) {
+      const code = REDUCE_OPS[op];
+      let result = 0;
+      for (const x of tensors)
+        for (let at = 0; at < x.length; at += CHUNK) {
+          const n = Math.min(CHUNK, x.length - at);
+          f32.set(x.subarray(at, at + n), slicesAt / 4);
+          const r = w.fo_reduce(code, slicesAt, n);
+          if (code !== 2) result += r;
+          else if ((r > result || Number.isNaN(r)) && !Number.isNaN(result)) result = r;
+        }
+      return result;
+    },
+    prepare() {},
+  };
+}
