@@ -5,6 +5,7 @@ import * as vl from 'vega-lite';
 
 const COLUMNS = {
   'native Melem/s': 'fused-optim native',
+  'wasm Melem/s': 'fused-optim wasm backend',
   'TS Melem/s': 'fused-optim TS backend',
   'tfjs-wasm Melem/s': 'TensorFlow.js wasm',
   'tfjs-cpu Melem/s': 'TensorFlow.js cpu',

@@ -1,6 +1,7 @@
 // `npm run bench`: optimizer steps against this machine's memory bandwidth, measured in the
 // same run by a native streaming probe of the same shape (4 arrays read, 3 written), against the
-// pure-TypeScript backend, a naive JS loop, and TensorFlow.js (wasm and cpu backends).
+// WebAssembly and pure-TypeScript backends, a naive JS loop, and TensorFlow.js (wasm and cpu
+// backends).
 // Prints a table per size and writes bench/results/latest.{json,svg}.
 // `--quick` (CI) runs shorter, at 1M only, and writes bench/results/quick.{json,svg}.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { Bench } from 'tinybench';
 import { backendInfo, functional, gradNorm, useBackend } from 'fused-optim';
 import { chartSvg } from './chart.mjs';
 import { manyTensors } from './many-tensors.mjs';
+import { pairedRatios } from './paired.mjs';
 import { disposeTfjs, setupTfjs, tfjsTasks } from './tfjs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -105,6 +107,8 @@ for (const n of sizes) {
   // The probes run first and again last; the faster run is the ceiling (the stricter yardstick).
   const native = await measure({ ...fn(nativeNames), 'probe 4r/3w again': fns['probe 4r/3w'][1], 'probe read again': fns['probe read'][1] });
   for (const k of ['probe 4r/3w', 'probe read']) native[k] = Math.min(native[k], native[`${k} again`]);
+  useBackend('wasm');
+  const wasm = await measure(fn(nativeNames.filter((k) => !k.startsWith('probe'))));
   useBackend('js');
   const js = await measure(fn([...nativeNames.filter((k) => !k.startsWith('probe')), 'naive JS AdamW']));
   useBackend('native');
@@ -124,8 +128,10 @@ for (const n of sizes) {
       'native Melem/s': melems(n, s),
       'GB/s': gbs === null ? null : +gbs.toFixed(1),
       '% of probe': gbs === null ? null : Math.round((100 * gbs) / (bytes === 4 ? readGBs : probeGBs)),
+      'wasm Melem/s': melems(n, wasm[name]),
       'TS Melem/s': melems(n, js[name]),
       'native/TS': ratio(s, js[name]),
+      'wasm/tfjs-wasm': ratio(wasm[name], tf.wasm?.seconds[name]),
       'tfjs-wasm Melem/s': melems(n, tf.wasm?.seconds[name]),
       'native/tfjs-wasm': ratio(s, tf.wasm?.seconds[name]),
       'tfjs-cpu Melem/s': melems(n, tf.cpu?.seconds[name]),
@@ -133,9 +139,11 @@ for (const n of sizes) {
   });
   rows.find((r) => r.task === 'naive JS AdamW')['TS Melem/s'] = melems(n, js['naive JS AdamW']);
   const label = `${n / (1 << 20)}M`;
+  const paired = pairedRatios(root, n, quick ? 20 : n > 1 << 20 ? 60 : 300);
   console.log(`${label} elements (probe: ${probeGBs.toFixed(1)} GB/s 4 read/3 write, ${readGBs.toFixed(1)} GB/s read-only; tfjs-wasm: ${tf.wasm?.variant ?? 'not run'})`);
   console.table(rows);
-  results.sizes[label] = { probeGBs, readGBs, tfjs: Object.fromEntries(Object.entries(tf).map(([k, v]) => [k, v.variant])), rows };
+  console.log(`% of probe measured in pairs (kernel and probe in turn, median ratio): AdamW ${paired.AdamW}%, gradNorm ${paired.gradNorm}% (of the read probe)\n`);
+  results.sizes[label] = { probeGBs, readGBs, paired, tfjs: Object.fromEntries(Object.entries(tf).map(([k, v]) => [k, v.variant])), rows };
 }
 useBackend('native');
 const many = manyTensors(quick ? { rounds: 300, block: 25 } : {});

@@ -9,6 +9,9 @@
 #include <cpuid.h>
 #define FUSED_X86 1
 #endif
+#if defined(__APPLE__) && defined(__x86_64__)
+#include <sys/sysctl.h>
+#endif
 
 namespace fused {
 namespace {
@@ -56,6 +59,15 @@ X86Features detectX86() {
   if (!cpuid(7, 0, a, b, c, d)) return f;
   f.avx2 = ymmEnabled && fma && (b & (1u << 5));
   f.avx512 = f.avx2 && zmmEnabled && (b & (1u << 16));
+#if defined(__APPLE__) && defined(__x86_64__)
+  // macOS gives a thread the AVX-512 register state on its first AVX-512 instruction, so XCR0
+  // does not show it up front; the kernel says whether it will, through sysctl.
+  if (f.avx2 && !f.avx512 && (b & (1u << 16))) {
+    int enabled = 0;
+    size_t size = sizeof enabled;
+    f.avx512 = sysctlbyname("hw.optional.avx512f", &enabled, &size, nullptr, 0) == 0 && enabled != 0;
+  }
+#endif
   return f;
 }
 #endif

@@ -116,7 +116,7 @@ describe('the per-group cache of validated lists never outlives what it checked'
       opt.step();
       opt.step();
       structuredClone(p.data.buffer, { transfer: [p.data.buffer as ArrayBuffer] });
-      expect(() => opt.step()).toThrow(/params\[0\] has a detached buffer/);
+      expect(() => opt.step()).toThrow(/params\[0\] \(paramGroups\[0\]\.params\[0\]\) has a detached buffer/);
     });
   });
 
@@ -127,7 +127,7 @@ describe('the per-group cache of validated lists never outlives what it checked'
       opt.step();
       p.grad = new Float32Array(9);
       const before = p.data.slice();
-      expect(() => opt.step()).toThrow(/grads\[0\] has length 9, params\[0\] has length 8/);
+      expect(() => opt.step()).toThrow(/grads\[0\] \(paramGroups\[0\]\.params\[0\]\) has length 9, params\[0\] has length 8/);
       expectBitEqual(p.data, before, 'param');
       p.grad = new Float32Array(8).fill(0.25); // a new array of the right length is used
       opt.step();
@@ -155,7 +155,7 @@ describe('user code that runs mid-step cannot make the addon write freed memory'
     detach = true;
     const before = data1.slice();
     // Lengths are verified after every getter ran and before any group runs.
-    expect(() => opt.step()).toThrow(/params\[0\] has a detached buffer/);
+    expect(() => opt.step()).toThrow(/params\[0\] \(paramGroups\[0\]\.params\[0\]\) has a detached buffer/);
     expectBitEqual(data1, before, 'group 1');
   });
 

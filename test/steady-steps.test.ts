@@ -95,11 +95,22 @@ describe('a buffer detached between steps', () => {
     const victim = ps[4].grad as Float32Array;
     structuredClone(victim.buffer, { transfer: [victim.buffer as ArrayBuffer] });
     const before = ps.map((p) => p.data.slice());
-    expect(() => opt.step()).toThrow(/grads\[2\] has a detached buffer/);
+    expect(() => opt.step()).toThrow(/grads\[2\] \(paramGroups\[1\]\.params\[2\]\) has a detached buffer/);
     ps.forEach((p, i) => expectBitEqual(p.data, before[i], `param ${i}`));
     ps[4].grad = new Float32Array(ps[4].data.length).fill(0.1);
     expect(opt.step()).toBe(true);
     expect(ps[0].data[0]).not.toBe(before[0][0]);
+  });
+});
+
+describe('errors from a class name the parameter as the user knows it', () => {
+  it('a call-local index becomes paramGroups[g].params[i] and the parameter name', () => {
+    const ps: Parameter[] = [5, 6, 7].map((n, i) => ({ data: new Float32Array(n), grad: new Float32Array(n), name: `w${i}` }));
+    const opt = new AdamW([{ params: [ps[0]] }, { params: ps.slice(1) }]);
+    opt.step();
+    (ps[1] as Parameter).grad = null; // the update's lists now start at ps[2]
+    ps[2].grad = new Float32Array(8);
+    expect(() => opt.step()).toThrow("grads[0] (paramGroups[1].params[1] 'w2') has length 8, params[0] has length 7");
   });
 });
 

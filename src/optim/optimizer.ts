@@ -118,7 +118,7 @@ export abstract class Optimizer<Options extends object> {
     if (sites.used === 1) {
       const site = sites.list[0];
       if (site.holds(params, this.state as StateMap) && params.every((p, i) => init(p, site.states[i]) === undefined))
-        return this.planSite(site, planOne);
+        return this.planSite(group, site, planOne);
     }
     const fresh = new Map<Parameter, ParamState>();
     const buckets = new Map<number, { params: Parameter[]; states: ParamState[] }>();
@@ -136,18 +136,23 @@ export abstract class Optimizer<Options extends object> {
     const runs = [...buckets.values()].map((b, i): Run => {
       const site = (sites.list[i] ??= new CallSite());
       site.reset(b.params, b.states);
-      return this.planSite(site, planOne);
+      return this.planSite(group, site, planOne);
     });
     sites.used = runs.length;
     // New state enters the optimizer only once its first update has run.
     return (async) => andThen(runAll(runs, async), () => fresh.forEach((s, p) => this.state.set(p, s)));
   }
 
-  private planSite(site: CallSite, planOne: (step: number, site: CallSite) => Run): Run {
-    this.planned.push(site.cache);
+  private planSite(group: ParamGroup, site: CallSite, planOne: (step: number, site: CallSite) => Run): Run {
+    this.planned.push({ cache: site.cache, params: site.params, group });
     const states = site.states;
     const step = ((states[0].step as number | undefined) ?? 0) + 1;
-    const run = planOne(step, site);
+    let run: Run;
+    try {
+      run = planOne(step, site);
+    } catch (e) {
+      throw this.locate(e, site.params, group);
+    }
     return (async) =>
       andThen(run(async), () => {
         for (let i = 0; i < states.length; i++) states[i].step = step;
@@ -162,14 +167,29 @@ export abstract class Optimizer<Options extends object> {
   }
 
   /** A stream cache for a group's call that does not go through planByStep (SGD). */
-  protected cacheFor(group: ParamGroup): StreamCache {
+  protected cacheFor(group: ParamGroup, params: readonly Parameter[]): StreamCache {
     const cache = (this.sitesFor(group).list[0] ??= new CallSite()).cache;
-    this.planned.push(cache);
+    this.planned.push({ cache, params, group });
     return cache;
   }
 
-  /** The stream caches the step being planned uses (see verifyCache). */
-  private planned: StreamCache[] = [];
+  /** The stream caches the step being planned uses (see verifyCache), with whose tensors they hold. */
+  private planned: { cache: StreamCache; params: readonly Parameter[]; group: ParamGroup }[] = [];
+
+  /**
+   * Names the parameter an error of the functional layer is about. There, "grads[2]" is the third
+   * tensor of one backend call; the user knows it as paramGroups[g].params[i] (and maybe by name).
+   */
+  protected locate(error: unknown, params: readonly Parameter[], group: ParamGroup): unknown {
+    if (!(error instanceof Error)) return error;
+    const m = /^(\w+)\[(\d+)\]/.exec(error.message);
+    const p = m === null ? undefined : params[Number(m[2])];
+    const g = this.paramGroups.indexOf(group as ParamGroup & Options);
+    if (m === null || p === undefined || g < 0) return error;
+    const where = `paramGroups[${g}].params[${this.paramGroups[g].params.indexOf(p)}]`;
+    error.message = `${m[0]} (${where}${typeof p.name === 'string' ? ` '${p.name}'` : ''})${error.message.slice(m[0].length)}`;
+    return error;
+  }
 
   addParamGroup(group: ParamGroup): void {
     if (group === null || typeof group !== 'object' || !Array.isArray(group.params))
@@ -253,7 +273,12 @@ export abstract class Optimizer<Options extends object> {
     });
     // Array lengths last, after every read of user objects: a buffer detached since the last
     // step is refused before any group runs, and the calls may trust the caches' handles.
-    for (const cache of this.planned) if (cache.pending) verifyCache(cache);
+    for (const { cache, params, group } of this.planned)
+      try {
+        if (cache.pending) verifyCache(cache);
+      } catch (e) {
+        throw this.locate(e, params, group);
+      }
     this.planned = [];
     if (skip) {
       const grads = active.flat().map((p) => p.grad as Float32Array);

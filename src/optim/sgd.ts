@@ -30,7 +30,12 @@ export class SGD extends Optimizer<SgdOptions> {
 
   protected planGroup(g: ParamGroup & SgdOptions, params: Parameter[], gradScale: number): Run {
     const momentumBuffers = params.map((p) => (this.state.get(p)?.momentumBuffer as Float32Array | undefined) ?? null);
-    const run = planSgd(datas(params), grads(params), momentumBuffers, { ...g, gradScale }, this.cacheFor(g));
+    let run: Run;
+    try {
+      run = planSgd(datas(params), grads(params), momentumBuffers, { ...g, gradScale }, this.cacheFor(g, params));
+    } catch (e) {
+      throw this.locate(e, params, g);
+    }
     return (async) =>
       andThen(run(async), () => {
         if (g.momentum !== 0)
