@@ -47,15 +47,20 @@ export function onIsa<T>(isa: string, fn: () => T): T {
   }
 }
 
-/** Runs fn on the WebAssembly backend (the kernels compiled for wasm SIMD). */
-export function onWasm<T>(fn: () => T): T {
-  useBackend('wasm');
+/** Runs fn on another backend, then goes back to the native one. */
+function onBackend<T>(name: 'wasm' | 'js', fn: () => T): T {
+  useBackend(name);
   try {
     return fn();
   } finally {
     useBackend('native');
   }
 }
+
+/** Runs fn on the WebAssembly backend (the kernels compiled for wasm SIMD). */
+export const onWasm = <T>(fn: () => T): T => onBackend('wasm', fn);
+/** Runs fn on the TypeScript backend (the specification). */
+export const onJs = <T>(fn: () => T): T => onBackend('js', fn);
 
 /** Every build of the kernels this machine runs: each native ISA, then the wasm one. */
 export function kernelTargets(): string[] {
@@ -65,15 +70,6 @@ export function kernelTargets(): string[] {
 /** Runs fn on one of kernelTargets(). */
 export function onTarget<T>(target: string, fn: () => T): T {
   return target === 'wasm' ? onWasm(fn) : onIsa(target, fn);
-}
-
-export function onJs<T>(fn: () => T): T {
-  useBackend('js');
-  try {
-    return fn();
-  } finally {
-    useBackend('native');
-  }
 }
 
 /** Index of the first element whose bits differ, or -1. NaNs compare equal to NaNs. */
