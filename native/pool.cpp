@@ -62,7 +62,7 @@ bool ThreadPool::startWorkers(size_t count) {
   bool all = true;
   for (size_t i = 0; i < count; ++i) {
     try {
-      workers_.emplace_back([this, now] { workerLoop(now); });
+      workers_.emplace_back([this, now, alerts = currentAlerts()] { workerLoop(now, alerts); });
     } catch (const std::system_error&) {
       all = false;  // out of threads (pids limit, address space): run with those that started
       break;
@@ -134,8 +134,12 @@ void ThreadPool::wake() {
   wake_.notify_all();
 }
 
-void ThreadPool::workerLoop(unsigned long long seen) {
-  unsigned long long alerts = 0;
+unsigned long long ThreadPool::currentAlerts() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return alerts_;
+}
+
+void ThreadPool::workerLoop(unsigned long long seen, unsigned long long alerts) {
   for (;;) {
     // Spin briefly before sleeping: steps often come back to back, and a futex wake-up costs
     // tens of microseconds. Bounded so an idle pool costs nothing.

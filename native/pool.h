@@ -35,7 +35,8 @@ class ThreadPool {
   ThreadPool();
   bool startWorkers(size_t count);
   void stopWorkers();
-  void workerLoop(unsigned long long seen);
+  void workerLoop(unsigned long long seen, unsigned long long alerts);
+  unsigned long long currentAlerts();
   // Takes the next unclaimed part of generation `generation`; false when none is left.
   bool claim(unsigned long long generation, size_t& part);
 
@@ -64,10 +65,12 @@ constexpr size_t kInlineElements = 1 << 16;
 // prefetchers and the claim to cost nothing, short enough that a late worker's share is small.
 constexpr size_t kPartElements = 1 << 15;
 
-// The concatenation of a step's tensors cut into parts of kPartElements. Part boundaries fall
-// on multiples of 16 floats (one 64-byte cache line), so two threads never write the same line
-// of a tensor that starts on a line boundary. The cut depends only on the lengths and on whether
-// the pool has workers, so results (per-part partial sums included) are deterministic.
+// The concatenation of a step's tensors cut into parts of kPartElements. Part boundaries are
+// multiples of 16 floats into the concatenation: on cache-line boundaries of a tensor when the
+// tensors before it add up to a multiple of 16 floats and it starts on a line (otherwise two
+// threads may share a line at a boundary: slower, never wrong). The cut depends only on the
+// lengths and on whether the pool has workers, so results (per-part sums included) are
+// deterministic.
 class Split {
  public:
   Split(const std::vector<size_t>& lengths, size_t total) : lengths_(lengths), starts_(lengths.size() + 1, 0) {

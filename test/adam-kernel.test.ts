@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { functional, setThreads } from '../src';
 type AdamOptions = functional.AdamOptions;
-import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng, viewAt, kernelTargets, onTarget } from './helpers';
+import { expectBitEqual, machineIsas, onJs, randomArray, rng, viewAt, kernelTargets, onTarget } from './helpers';
 
 type Variant = { name: string; decoupled: boolean; options: Omit<AdamOptions, 'step'> };
 const base = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Adam, clipCoefficient, clipGradNorm, clipGradValue, hasNonFinite, type Parameter } from '../src';
-import { expectBitEqual, expectClose, machineIsas, onIsa, onJs, kernelTargets, onTarget } from './helpers';
+import { expectBitEqual, expectClose, onJs, kernelTargets, onTarget } from './helpers';
 
 interface ClipFixture {
   norm: { normType: number | 'inf'; maxNorm: number; grads: number[][]; totalNorm: number; clipped: number[][] }[];

@@ -2,7 +2,7 @@
 // and 16M values spanning 1e-20..1e20 against a float64 reference (no overflow, no underflow).
 import { describe, expect, it } from 'vitest';
 import { gradNorm } from '../src';
-import { machineIsas, onIsa, onJs, randomArray, rng, viewAt, kernelTargets, onTarget } from './helpers';
+import { onJs, randomArray, rng, viewAt, kernelTargets, onTarget } from './helpers';
 
 function reference(tensors: Float32Array[], p: number): number {
   const values = tensors.flatMap((t) => [...t].map(Math.abs));

@@ -5,7 +5,7 @@ import {
   Adadelta, Adagrad, Adam, Adamax, AdamW, deserializeState, LAMB, Lion, Lookahead, NAdam, RAdam, RMSprop, SGD,
   serializeState, type Optimizer, type Parameter,
 } from '../src';
-import { expectBitEqual, expectClose, machineIsas, onIsa, onJs, randomArray, rng, kernelTargets, onTarget } from './helpers';
+import { expectBitEqual, expectClose, onJs, randomArray, rng, kernelTargets, onTarget } from './helpers';
 
 const backends: [string, <T>(fn: () => T) => T][] = [
   ['js', onJs],

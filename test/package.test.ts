@@ -9,8 +9,8 @@ import { machineIsas } from './helpers';
 
 const root = join(__dirname, '..');
 
-function run(code: string, { env = {}, cwd = root, esm = true } = {}) {
-  const r = spawnSync(process.execPath, [...(esm ? ['--input-type=module'] : []), '-e', code], {
+function run(code: string, { env = {}, cwd = root, esm = true, flags = [] as string[] } = {}) {
+  const r = spawnSync(process.execPath, [...flags, ...(esm ? ['--input-type=module'] : []), '-e', code], {
     cwd,
     env: { ...process.env, FUSED_OPTIM_BACKEND: '', FUSED_OPTIM_ISA: '', FUSED_OPTIM_THREADS: '', ...env },
     encoding: 'utf8',
@@ -92,6 +92,18 @@ describe('without the native addon', () => {
     const native = run(code).out;
     expect(native.name).toBe('native');
     expect(out.data).toEqual(native.data);
+  });
+});
+
+describe('hardened hosts', () => {
+  it('with code generation from strings disallowed, steps still run and give the same bits', () => {
+    const code = `import { Adam } from 'fused-optim';
+      const ps = [5, 300].map((n) => ({ data: Float32Array.from({ length: n }, (_, i) => Math.sin(i)), grad: new Float32Array(n).fill(0.1) }));
+      const opt = new Adam(ps, { lr: 0.01, amsgrad: true });
+      for (let i = 0; i < 4; i++) opt.step();
+      console.log(JSON.stringify(ps.map((p) => Array.from(p.data))));`;
+    const hardened = run(code, { flags: ['--disallow-code-generation-from-strings'] }).out;
+    expect(hardened).toEqual(run(code).out);
   });
 });
 

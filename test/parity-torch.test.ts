@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import * as lib from '../src';
 import type { Optimizer, ParamGroup, Parameter } from '../src';
-import { expectClose, machineIsas, onIsa, onJs, kernelTargets, onTarget } from './helpers';
+import { expectClose, onJs, kernelTargets, onTarget } from './helpers';
 
 interface Fixture {
   optimizer: string;

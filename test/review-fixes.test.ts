@@ -32,7 +32,8 @@ describe('the per-group cache trusts only the engine', () => {
     opt.step();
     opt.step();
     structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
-    expect(() => opt.step()).toThrow(/detached/);
+    // Past the fast check (it believes the lie), the native backend's own check catches it.
+    expect(() => opt.step()).toThrow(/param\[0\] has 0/);
   });
 
   it('an object that only inherits Float32Array.prototype is not a tensor', () => {

@@ -103,6 +103,32 @@ describe('a buffer detached between steps', () => {
   });
 });
 
+describe('user code that runs after the lengths were verified', () => {
+  it('a grad getter that transfers the data buffer at its last read cannot make the addon write it', () => {
+    const n = 1 << 16;
+    const data = new Float32Array(n).fill(1), grad = new Float32Array(n).fill(0.5);
+    let reads = 0, transferAt = -1, stolen: ArrayBuffer | null = null;
+    const p = {
+      data,
+      get grad() {
+        if (++reads === transferAt) stolen = structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
+        return grad;
+      },
+    } as unknown as Parameter;
+    const opt = new Adam([p], { lr: 0.1 });
+    opt.step(); // the handle is pinned now
+    reads = 0;
+    opt.step({ skipIfNonFinite: true });
+    // The last read of a step comes after the lengths were verified (the non-finite check).
+    transferAt = reads;
+    reads = 0;
+    const before = data[0];
+    expect(() => opt.step({ skipIfNonFinite: true })).toThrow(/param\[0\] has 0/);
+    expect(stolen).not.toBeNull();
+    expect(new Float32Array(stolen as unknown as ArrayBuffer)[0]).toBe(before);
+  });
+});
+
 describe('errors from a class name the parameter as the user knows it', () => {
   it('a call-local index becomes paramGroups[g].params[i] and the parameter name', () => {
     const ps: Parameter[] = [5, 6, 7].map((n, i) => ({ data: new Float32Array(n), grad: new Float32Array(n), name: `w${i}` }));
@@ -111,6 +137,16 @@ describe('errors from a class name the parameter as the user knows it', () => {
     (ps[1] as Parameter).grad = null; // the update's lists now start at ps[2]
     ps[2].grad = new Float32Array(8);
     expect(() => opt.step()).toThrow("grads[0] (paramGroups[1].params[1] 'w2') has length 8, params[0] has length 7");
+  });
+
+  it('NAdam with parameters at different μ products (one call each) names the right one', () => {
+    const mk = (name: string): Parameter => ({ name, data: new Float32Array(8), grad: new Float32Array(8).fill(1) });
+    const a = mk('a'), b = mk('b');
+    const opt = new NAdam([a, b]);
+    opt.step();
+    (opt.state.get(a) as Record<string, number>).muProduct = 0.5;
+    b.grad = new Float32Array(9);
+    expect(() => opt.step()).toThrow("grads[1] (paramGroups[0].params[1] 'b') has length 9, params[1] has length 8");
   });
 });
 

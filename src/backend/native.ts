@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Backend, Kind, ReduceOp, StreamCache } from './types';
+import { join } from 'node:path';
+import { tensorLength } from '../functional/validate';
+import { packageRoot } from './package-root';
+import { type Backend, type Kind, REDUCE_OP_CODES, type StreamCache } from './types';
 
 interface KindLayout {
   index: number;
@@ -32,24 +33,6 @@ export interface NativeBackend extends Backend {
 
 const ADDON_FILE = join('build', 'Release', 'fused_optim.node');
 
-/** The package root: the nearest folder above this module whose package.json names us. */
-export function packageRoot(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if (JSON.parse(readFileSync(manifest, 'utf8')).name === 'fused-optim') return dir;
-      } catch {
-        // an unreadable package.json on the way up is not ours
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
-
 /** Loads the addon, or returns the reason it cannot be loaded. */
 export function loadAddon(): Addon | Error {
   const root = packageRoot();
@@ -63,18 +46,29 @@ export function loadAddon(): Addon | Error {
   }
 }
 
-const REDUCE_OPS: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs: 2, sum: 3 };
+
+/** True while every array the cache validated still has the length it had then. */
+function lengthsHold(cache: StreamCache): boolean {
+  const lengths = cache.lengths as number[];
+  let at = 0;
+  for (const list of cache.lists ?? []) for (const a of list) if (tensorLength(a) !== lengths[at++]) return false;
+  return true;
+}
 
 export function nativeBackend(addon: Addon): NativeBackend {
   /**
-   * What to hand the addon: with a cache, the caller (functional/plan.ts) has just checked that
-   * these are the very arrays it last saw, with the same lengths, and no user code has run
-   * since, so the addon's unwrapped pointers from then (a pinned handle, which also keeps the
-   * arrays alive) are still right. Unwrapping 4 lists of 1000 tensors costs more than updating
-   * them.
+   * What to hand the addon: with a cache, the caller has checked that these are the very arrays
+   * it last saw, so the addon's unwrapped pointers from then (a pinned handle, which also keeps
+   * the arrays alive) are still right. Unwrapping 4 lists of 1000 tensors costs more than
+   * updating them. The lengths are checked again here, with the engine's own accessor and no
+   * user code between this and the kernel: a buffer detached or shrunk by a getter or setter
+   * that ran since planning makes the addon unwrap (and reject) anew.
    */
-  const pinned = (index: number, streams: object, cache: StreamCache | undefined): object =>
-    cache === undefined ? streams : ((cache.handle ??= addon.pin(index, streams)) as object);
+  const pinned = (index: number, streams: object, cache: StreamCache | undefined): object => {
+    if (cache === undefined) return streams;
+    if (cache.handle !== undefined && !lengthsHold(cache)) cache.handle = undefined;
+    return (cache.handle ??= addon.pin(index, streams)) as object;
+  };
   const layouts = addon.kinds();
   // One reusable Float64Array per kind: scalars are packed by the names the addon declares.
   const packed = new Map<string, Float64Array>();
@@ -106,7 +100,7 @@ export function nativeBackend(addon: Addon): NativeBackend {
       addon.wake(elements);
     },
     reduce(tensors, op) {
-      return addon.reduce(tensors, REDUCE_OPS[op]);
+      return addon.reduce(tensors, REDUCE_OP_CODES[op]);
     },
   };
 }

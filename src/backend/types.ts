@@ -81,6 +81,8 @@ export type Kind = keyof KernelScalars;
 
 /** Reductions over a list of tensors, accumulated in double. maxAbs is NaN if any value is; `sum` is the read-only bandwidth probe. */
 export type ReduceOp = 'sumSquares' | 'sumAbs' | 'maxAbs' | 'sum';
+/** How the native and wasm builds number the reductions (native/addon.cpp, native/wasm/exports.cpp). */
+export const REDUCE_OP_CODES: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs: 2, sum: 3 };
 
 /**
  * A call site's memory across steps (an optimizer keeps one per group): the lists last validated
@@ -99,8 +101,6 @@ export interface StreamCache {
   lengths?: number[];
   /** The lists were handed out for a step that has not yet verified them (see verifyCache). */
   pending?: boolean;
-  /** Every length was checked with no user code run since: the next backend call may trust the handle. */
-  verified?: boolean;
   handle?: unknown;
 }
 

@@ -6,8 +6,8 @@
 // copied back, while the slice is still in cache.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from './native';
-import type { Backend, KernelScalars, KernelStreams, Kind, ReduceOp } from './types';
+import { packageRoot } from './package-root';
+import { type Backend, type KernelScalars, type KernelStreams, type Kind, REDUCE_OP_CODES } from './types';
 
 interface KindLayout {
   index: number;
@@ -38,7 +38,6 @@ interface Exports {
 /** Elements per slice: 64 KB per stream, five streams at most, well inside a core's L2. */
 const CHUNK = 1 << 14;
 const MAX_STREAMS = 5;
-const REDUCE_OPS: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs: 2, sum: 3 };
 const WASM_FILE = join('native', 'wasm', 'fused_optim.wasm');
 
 /** Instantiates the module, or returns why it cannot be (no file, no WebAssembly SIMD). */
@@ -79,18 +78,22 @@ function wasmBackend(w: Exports): Backend {
       };
     });
 
+  for (const [kind, layout] of Object.entries(layouts))
+    if (layout.streams.length > MAX_STREAMS) throw new Error(`wasm kind ${kind} has ${layout.streams.length} streams, more than ${MAX_STREAMS}`);
+
   const pack = (layout: KindLayout, scalars: object) => {
     const values = scalars as Record<string, number | boolean>;
     layout.scalars.forEach((name, i) => (f64[scalarsAt / 8 + i] = +values[name]));
   };
 
   /**
-   * Runs `call(n)` over every slice of every tensor with the streams' slices in place; copies
-   * back the streams in `writes` (default: those the kind writes). `beforeTensor` / `afterTensor`
-   * bracket each tensor (LAMB's per-tensor sums).
+   * Runs `call(n)` over every slice of every tensor with the slices of the streams in `reads`
+   * copied in, and copies back those in `writes`; `afterTensor` follows each tensor (LAMB's
+   * per-tensor sums).
    */
   const overSlices = (
     lists: (Float32Array[] | null)[],
+    reads: boolean[],
     writes: boolean[],
     call: (n: number) => void,
     afterTensor?: (t: number) => void,
@@ -103,7 +106,7 @@ function wasmBackend(w: Exports): Backend {
         const n = Math.min(CHUNK, length - at);
         for (let k = 0; k < lists.length; k++) {
           const list = lists[k];
-          if (list !== null) f32.set(list[t].subarray(at, at + n), slice(k) / 4);
+          if (list !== null && reads[k]) f32.set(list[t].subarray(at, at + n), slice(k) / 4);
         }
         call(n);
         for (let k = 0; k < lists.length; k++) {
@@ -122,7 +125,7 @@ function wasmBackend(w: Exports): Backend {
     pack(layout, scalars);
     if (kind !== 'lamb') {
       const writes = layout.streams.map((s) => s.written);
-      overSlices(lists, writes, (n) => w.fo_step(layout.index, scalarsAt, pointersAt, n));
+      overSlices(lists, writes.map(() => true), writes, (n) => w.fo_step(layout.index, scalarsAt, pointersAt, n));
       return;
     }
     // LAMB: pass 1 updates the moments and sums ||p||², ||u||² over the tensor's slices; the
@@ -132,6 +135,7 @@ function wasmBackend(w: Exports): Backend {
     f64[sumsAt / 8] = f64[sumsAt / 8 + 1] = 0;
     overSlices(
       lists,
+      [true, true, true, true],
       [false, false, true, true],
       (n) => w.fo_lamb_moments(scalarsAt, pointersAt, n, sumsAt),
       (t) => {
@@ -143,6 +147,7 @@ function wasmBackend(w: Exports): Backend {
     let tensor = 0;
     overSlices(
       lists,
+      [true, false, true, true], // the apply pass reads no gradient
       [true, false, false, false],
       (n) => w.fo_lamb_apply(scalarsAt, pointersAt, n, lrTrust[tensor]),
       () => tensor++,
@@ -157,7 +162,7 @@ function wasmBackend(w: Exports): Backend {
       step(kind, streams, scalars);
     },
     reduce(tensors, op) {
-      const code = REDUCE_OPS[op];
+      const code = REDUCE_OP_CODES[op];
       let result = 0;
       for (const x of tensors)
         for (let at = 0; at < x.length; at += CHUNK) {

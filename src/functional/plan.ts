@@ -46,23 +46,24 @@ export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Arr
     cache.lengths = lists.flatMap((l) => l.map(tensorLength));
     cache.handle = undefined;
   }
-  cache.verified = false;
   cache.pending = true;
   return cache.lists as Float32Array[][];
 }
 
 /**
  * Checks that every array of a cache still has the length it was validated with, and throws
- * the error a fresh validation gives if not (a detached buffer, a shrunk resizable one). Once
- * verified, the next backend call trusts the cache's handle: nothing but this library's own
- * code may run between the two.
+ * the error a fresh validation gives if not (a detached buffer, a shrunk resizable one), so a
+ * step is refused before anything runs. This is about errors, not memory safety: it reads the
+ * plain `length` (fast; an object could define its own), and user code can still run before
+ * the backend call, so the native backend checks again, with the engine's own accessor, right
+ * before it hands the addon its pointers (native.ts).
  */
 export function verifyCache(cache: StreamCache): void {
   const lists = cache.lists as Float32Array[][], lengths = cache.lengths as number[];
   let at = 0, same = true;
   for (let k = 0; k < lists.length && same; k++)
     for (let i = 0; i < lists[k].length; i++, at++)
-      if (tensorLength(lists[k][i]) !== lengths[at]) {
+      if (lists[k][i].length !== lengths[at]) {
         same = false;
         break;
       }
@@ -72,7 +73,6 @@ export function verifyCache(cache: StreamCache): void {
     validate(lists.map((list, k) => ({ name: names[k], list, written: written[k] })));
     cache.lengths = lists.flatMap((l) => l.map(tensorLength));
   }
-  cache.verified = true;
   cache.pending = false;
 }
 
@@ -103,12 +103,8 @@ export function plan<K extends Kind>(
     if (typeof value === 'number' && !Number.isFinite(value))
       throw new RangeError(`the ${kind} update's ${name} is ${value}: the hyperparameters overflow`);
   return (async) => {
-    if (cache !== undefined) {
-      // Verified now unless the optimizer did so after planning every group (with no user code
-      // since); either way the verification is used up by this call.
-      if (!cache.verified) verifyCache(cache);
-      cache.verified = false;
-    }
+    // Unless the optimizer verified every group's cache after planning them all.
+    if (cache?.pending) verifyCache(cache);
     return async ? getBackend().stepAsync(kind, streams, scalars, cache) : getBackend().step(kind, streams, scalars, cache);
   };
 }

@@ -78,11 +78,19 @@ export class NAdam extends AdamLike<NadamOptions> {
     const runs = [...byProduct].map(([previous, idx]): Run => {
       // The usual case, one product for all: the site's own lists, so its cache applies.
       const pick = byProduct.size === 1 ? <T>(list: T[]) => list : <T>(list: T[]) => idx.map((i) => list[i]);
-      const { run, muProduct } = planNadam(
-        pick(site.datas()), pick(site.grads()), pick(site.buffers('expAvg')), pick(site.buffers('expAvgSq')),
-        { ...o, muProduct: previous },
-        byProduct.size === 1 ? site.cache : undefined,
-      );
+      let planned: ReturnType<typeof planNadam>;
+      try {
+        planned = planNadam(
+          pick(site.datas()), pick(site.grads()), pick(site.buffers('expAvg')), pick(site.buffers('expAvgSq')),
+          { ...o, muProduct: previous },
+          byProduct.size === 1 ? site.cache : undefined,
+        );
+      } catch (e) {
+        // "grads[k]" counts the picked tensors; the caller maps indices of the site's lists.
+        if (e instanceof Error) e.message = e.message.replace(/\b(\w+)\[(\d+)\]/g, (_, n: string, k: string) => `${n}[${idx[Number(k)]}]`);
+        throw e;
+      }
+      const { run, muProduct } = planned;
       return (async) => andThen(run(async), () => idx.forEach((i) => (states[i].muProduct = muProduct)));
     });
     return (async) => runAll(runs, async);

@@ -3,9 +3,9 @@
 import { getBackend } from '../backend';
 import type { StreamCache } from '../backend/types';
 import { andThen, type Run, runAll, verifyCache } from '../functional/plan';
+import { checkBoolean, checkNumber, isFloat32Array } from '../functional/validate';
 import { CallSite } from './call-site';
 import { StateMap } from './state';
-import { checkBoolean, checkNumber, isFloat32Array, tensorLength } from '../functional/validate';
 
 export interface Parameter {
   data: Float32Array;
@@ -81,6 +81,11 @@ export abstract class Optimizer<Options extends object> {
   readonly paramGroups: Array<ParamGroup & Options> = [];
   readonly state: Map<Parameter, ParamState> = new StateMap();
   private readonly sites = new WeakMap<ParamGroup, { list: CallSite[]; used: number }>();
+  /** The stream caches the step being planned uses (see verifyCache), with whose tensors they hold. */
+  private planned: { cache: StreamCache; params: readonly Parameter[]; group: ParamGroup }[] = [];
+  /** Elements of the largest backend call of the last step: whether the next may want the threads. */
+  private largestCall = 0;
+  private inFlight = false;
 
   constructor(params: Parameter[] | ParamGroup[], defaults: Options, options: Partial<Options> = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
@@ -173,8 +178,6 @@ export abstract class Optimizer<Options extends object> {
     return cache;
   }
 
-  /** The stream caches the step being planned uses (see verifyCache), with whose tensors they hold. */
-  private planned: { cache: StreamCache; params: readonly Parameter[]; group: ParamGroup }[] = [];
 
   /**
    * Names the parameter an error of the functional layer is about. There, "grads[2]" is the third
@@ -208,7 +211,6 @@ export abstract class Optimizer<Options extends object> {
     const full = { ...cloneEntries(this.defaults), ...cloneEntries(group), params: [...group.params] } as ParamGroup & Options;
     this.checkGroup(full, where);
     this.paramGroups.push(full);
-    for (const p of full.params) this.elements += tensorLength(p.data);
   }
 
   /** Applies one update to every parameter with a gradient; returns false if skipped. */
@@ -244,10 +246,6 @@ export abstract class Optimizer<Options extends object> {
     return true;
   }
 
-  private inFlight = false;
-  /** Parameter elements across all groups: how big a step is, for Backend.prepare. */
-  private elements = 0;
-
   private idle(what: string): void {
     if (this.inFlight) throw new Error(`${what}: a stepAsync() of this optimizer is still running; await it first`);
   }
@@ -261,25 +259,34 @@ export abstract class Optimizer<Options extends object> {
     // A NaN/Infinity scale (clipCoefficient of a NaN gradient) is a non-finite step like any other.
     if (skip && typeof options.gradScale === 'number' && !Number.isFinite(options.gradScale)) return null;
     const gradScale = options.gradScale === undefined ? 1 : checkNumber('gradScale', options.gradScale);
-    getBackend().prepare(this.elements);
+    getBackend().prepare(this.largestCall);
     // Usually every parameter has a gradient: then no copy of the list is needed.
     const hasGrad = (p: Parameter) => p.grad !== null && p.grad !== undefined;
     const active = this.paramGroups.map((g) => (g.params.every(hasGrad) ? g.params : g.params.filter(hasGrad)));
     // Plan every group before running any: a rejected group leaves all groups untouched.
     this.planned = [];
-    const plans = this.paramGroups.map((group, i) => {
-      this.checkGroup(group, `paramGroups[${i}]`);
-      return this.planGroup(group, active[i], gradScale);
-    });
-    // Array lengths last, after every read of user objects: a buffer detached since the last
-    // step is refused before any group runs, and the calls may trust the caches' handles.
-    for (const { cache, params, group } of this.planned)
-      try {
-        if (cache.pending) verifyCache(cache);
-      } catch (e) {
-        throw this.locate(e, params, group);
+    let plans: Run[];
+    try {
+      plans = this.paramGroups.map((group, i) => {
+        this.checkGroup(group, `paramGroups[${i}]`);
+        return this.planGroup(group, active[i], gradScale);
+      });
+      // Array lengths after every group's lists were read: a buffer detached since the last step
+      // is refused before any group runs. (The native backend checks again before each call.)
+      this.largestCall = 0;
+      for (const { cache, params, group } of this.planned) {
+        try {
+          if (cache.pending) verifyCache(cache);
+        } catch (e) {
+          throw this.locate(e, params, group);
+        }
+        let elements = 0;
+        for (let i = 0; i < params.length && cache.lengths !== undefined; i++) elements += cache.lengths[i];
+        this.largestCall = Math.max(this.largestCall, elements);
       }
-    this.planned = [];
+    } finally {
+      this.planned = [];
+    }
     if (skip) {
       const grads = active.flat().map((p) => p.grad as Float32Array);
       if (!Number.isFinite(getBackend().reduce(grads, 'maxAbs'))) return null;

@@ -27,7 +27,5 @@ export function zeros(p: Parameter, names: string[], fill = 0): ParamState {
   return s;
 }
 
-/** The named buffer of each state, for a functional call. */
-export const buffers = (states: ParamState[], name: string) => states.map((s) => s[name] as Float32Array);
 export const datas = (params: Parameter[]) => params.map((p) => p.data);
 export const grads = (params: Parameter[]) => params.map((p) => p.grad as Float32Array);
