@@ -178,7 +178,6 @@ export abstract class Optimizer<Options extends object> {
     return cache;
   }
 
-
   /**
    * Names the parameter an error of the functional layer is about. There, "grads[2]" is the third
    * tensor of one backend call; the user knows it as paramGroups[g].params[i] (and maybe by name).
