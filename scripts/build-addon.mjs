@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the native addon from source: cmake-js first, node-gyp (bundled with npm) if cmake is
 // missing. Nothing is downloaded. As an install script it never fails the install: without a
-// compiler the package still works on the pure-TypeScript backend, and one line says how to
+// compiler the package still works on the WebAssembly backend, and one line says how to
 // build later. `--strict` (npm run build:addon, CI) exits non-zero instead.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,7 +15,7 @@ const strict = process.argv.includes('--strict');
 const useGyp = process.argv.includes('--node-gyp');
 
 if (process.env.FUSED_OPTIM_SKIP_BUILD === '1' && !strict) {
-  console.log('fused-optim: FUSED_OPTIM_SKIP_BUILD=1, native addon not built; using the pure-TypeScript backend.');
+  console.log('fused-optim: FUSED_OPTIM_SKIP_BUILD=1, native addon not built; using the WebAssembly backend.');
   process.exit(0);
 }
 
@@ -54,6 +54,6 @@ if (built && existsSync(addon)) {
 } else {
   console.warn(
     'fused-optim: native addon not built (needs cmake or python3+make, and a C++17 compiler); ' +
-      'using the pure-TypeScript backend. To build it later: npx fused-optim build',
+      'using the WebAssembly backend (same results, one thread). To build it later: npx fused-optim build',
   );
 }
