@@ -1,6 +1,7 @@
 // stepAsync(): the same bits as step(), off the JS thread, and guarded against overlapping use.
 import { describe, expect, it } from 'vitest';
 import { AdamW, LAMB, Lookahead, NAdam, SGD, setThreads, type Optimizer, type Parameter } from '../src';
+import { type Run, runAsync } from '../src/functional/plan';
 import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng, onWasm } from './helpers';
 
 const lengths = [1, 17, 100, 40_000];
@@ -94,5 +95,85 @@ describe('stepAsync runs off the JS thread and guards the optimizer', () => {
     p.grad = new Float32Array([Number.NaN, 0]);
     expect(await opt.stepAsync({ skipIfNonFinite: true })).toBe(false);
     expect([...p.data]).toEqual([1, 2]);
+  });
+
+  it('a resizable buffer anywhere (a later group, a state buffer, a lying .buffer) is refused before any group runs', async () => {
+    const Resizable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer;
+    const plain = (): Parameter => ({ data: new Float32Array([1, 2]), grad: new Float32Array([1, 1]) });
+    const first = plain(), second = plain();
+    second.data = new Float32Array(new Resizable(8, { maxByteLength: 64 }));
+    second.data.set([1, 2]);
+    Object.defineProperty(second.data, 'buffer', { value: new ArrayBuffer(8) });
+    const opt = new AdamW([{ params: [first] }, { params: [second] }]);
+    await expect(opt.stepAsync()).rejects.toThrow(/paramGroups\[1\]\.params\[0\] uses a resizable ArrayBuffer/);
+    expect([...first.data, ...second.data]).toEqual([1, 2, 1, 2]);
+    expect(opt.state.size).toBe(0);
+
+    const q = plain();
+    const withState = new AdamW([q]);
+    withState.step();
+    const state = withState.state.get(q) as Record<string, Float32Array | number>;
+    const expAvg = new Float32Array(new Resizable(8, { maxByteLength: 64 }));
+    expAvg.set(state.expAvg as Float32Array);
+    state.expAvg = expAvg;
+    const before = [...q.data];
+    await expect(withState.stepAsync()).rejects.toThrow(/resizable/);
+    expect([...q.data]).toEqual(before);
+    expect(state.step).toBe(1);
+  });
+
+  it("a step's bookkeeping runs only after every group's call has finished", async () => {
+    const n = 1 << 22;
+    const small: Parameter = { data: new Float32Array([1]), grad: new Float32Array([1]) };
+    const large: Parameter = { data: new Float32Array(n).fill(1), grad: new Float32Array(n).fill(1) };
+    const opt = new AdamW([{ params: [small] }, { params: [large] }], { lr: 0.1 });
+    opt.step();
+    // A setter on the small group's state runs user code: by then the large group must be done.
+    const state = opt.state.get(small) as Record<string, unknown>;
+    let step = state.step as number;
+    const seen: number[] = [];
+    Object.defineProperty(state, 'step', {
+      get: () => step,
+      set: (v: number) => {
+        seen.push(large.data[n - 1]);
+        step = v;
+      },
+    });
+    const expected = large.data[0];
+    await opt.stepAsync();
+    expect(step).toBe(2);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).not.toBe(expected);
+    expect(seen[0]).toBe(large.data[0]);
+  });
+
+  it('a call that fails to start waits for the calls already running, and only their bookkeeping applies', async () => {
+    const events: string[] = [];
+    let finishSlow = () => {};
+    const slow: Run = (later) =>
+      later?.add(
+        new Promise<void>((resolve) => {
+          finishSlow = () => {
+            events.push('slow done');
+            resolve();
+          };
+        }),
+        () => events.push('slow bookkeeping'),
+      );
+    const failing: Run = () => {
+      throw new RangeError('refused at launch');
+    };
+    const outcome = runAsync([slow, failing]).catch((e: Error) => events.push(`rejected: ${e.message}`));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual([]);
+    finishSlow();
+    await outcome;
+    expect(events).toEqual(['slow done', 'slow bookkeeping', 'rejected: refused at launch']);
+
+    const bookkeeping: string[] = [];
+    const ok: Run = (later) => later?.add(Promise.resolve(), () => bookkeeping.push('ok'));
+    const rejects: Run = (later) => later?.add(Promise.reject(new Error('worker failed')), () => bookkeeping.push('bad'));
+    await expect(runAsync([ok, rejects])).rejects.toThrow('worker failed');
+    expect(bookkeeping).toEqual(['ok']);
   });
 });

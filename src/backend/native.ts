@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { tensorLength } from '../functional/validate';
+import { onResizableBuffer, tensorLength } from '../functional/validate';
 import { packageRoot } from './package-root';
 import { type Backend, type Kind, REDUCE_OP_CODES, type StreamCache } from './types';
 
@@ -91,7 +91,7 @@ export function nativeBackend(addon: Addon): NativeBackend {
       const index = layouts[kind].index;
       for (const list of Object.values(streams) as (Float32Array[] | null)[])
         for (const a of list ?? [])
-          if ((a.buffer as ArrayBuffer & { resizable?: boolean }).resizable === true)
+          if (onResizableBuffer(a))
             throw new TypeError('stepAsync cannot update arrays on a resizable ArrayBuffer: it could shrink mid-step');
       // The packed scalars are copied by the addon before this returns: the shared array is free again.
       return addon.stepAsync(index, pinned(index, streams, cache), pack(kind, scalars), streams);

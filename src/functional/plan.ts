@@ -85,11 +85,33 @@ function validate(args: StreamArg[]): Float32Array[][] {
 }
 
 /**
- * A validated update, not yet run: `run()` runs it now; `run(true)` runs it off the JS thread
- * and returns a promise. Optimizers plan every group before running any, so a rejected step
- * changes nothing.
+ * A validated update, not yet run: `run()` runs it now; `run(later)` starts it off the JS thread,
+ * returns a promise, and leaves its bookkeeping to `later`. Optimizers plan every group before
+ * running any, so a rejected step changes nothing.
  */
-export type Run = (async?: boolean) => void | Promise<void>;
+export type Run = (later?: Later) => void | Promise<void>;
+
+/**
+ * The bookkeeping of an asynchronous step (step counts, new state, NAdam's μ products), held
+ * until every backend call of the step has settled. It can run user code (a setter someone put
+ * on a state object), and nothing the user does may run while a worker still uses the arrays.
+ */
+export class Later {
+  private readonly entries: { done: Promise<unknown>; apply: () => void }[] = [];
+
+  /** `apply` is to run once the whole step has settled, if `done` fulfilled. */
+  add(done: void | Promise<void>, apply: () => void): Promise<void> {
+    const promise = Promise.resolve(done);
+    this.entries.push({ done: promise, apply });
+    return promise;
+  }
+
+  /** Applies, in order, the bookkeeping of every call that succeeded. */
+  async apply(): Promise<void> {
+    const outcomes = await Promise.allSettled(this.entries.map((e) => e.done));
+    outcomes.forEach((o, i) => o.status === 'fulfilled' && this.entries[i].apply());
+  }
+}
 
 export function plan<K extends Kind>(
   kind: K,
@@ -102,35 +124,48 @@ export function plan<K extends Kind>(
   for (const [name, value] of Object.entries(scalars))
     if (typeof value === 'number' && !Number.isFinite(value))
       throw new RangeError(`the ${kind} update's ${name} is ${value}: the hyperparameters overflow`);
-  return (async) => {
+  return (later) => {
     // Unless the optimizer verified every group's cache after planning them all.
     if (cache?.pending) verifyCache(cache);
-    return async ? getBackend().stepAsync(kind, streams, scalars, cache) : getBackend().step(kind, streams, scalars, cache);
+    return later ? getBackend().stepAsync(kind, streams, scalars, cache) : getBackend().step(kind, streams, scalars, cache);
   };
 }
 
-/** Runs `after` once a run's result is done: at once if it ran synchronously. */
-export function andThen(result: void | Promise<void>, after: () => void): void | Promise<void> {
-  if (result instanceof Promise) return result.then(after);
+/** Runs `after` once a run is done: at once when synchronous, else when the whole step settled. */
+export function andThen(result: void | Promise<void>, after: () => void, later: Later | undefined): void | Promise<void> {
+  if (later !== undefined) return later.add(result, after);
   after();
 }
 
-/** Runs every plan the same way; a promise for all of them when asynchronous. */
-export function runAll(runs: Run[], async?: boolean): void | Promise<void> {
-  if (!async) {
+/**
+ * Runs every plan the same way. Asynchronously, the promise settles only once every call that
+ * started has finished, even when one failed: a call still running holds pointers into arrays
+ * that user code, told of the failure, might free or reuse.
+ */
+export function runAll(runs: Run[], later?: Later): void | Promise<void> {
+  if (later === undefined) {
     for (const run of runs) run();
     return;
   }
-  const started: (void | Promise<void>)[] = [];
+  const started: Promise<void>[] = [];
+  let failure: { error: unknown } | undefined;
   try {
-    for (const run of runs) started.push(run(true));
+    for (const run of runs) started.push(Promise.resolve(run(later)));
   } catch (error) {
-    // Those already started are still writing: settle them before reporting the failure.
-    return Promise.allSettled(started).then(() => {
-      throw error;
-    });
+    failure = { error };
   }
-  return Promise.all(started).then(() => undefined);
+  return Promise.allSettled(started).then((outcomes) => {
+    if (failure !== undefined) throw failure.error;
+    for (const o of outcomes) if (o.status === 'rejected') throw o.reason;
+  });
+}
+
+/** Runs a step's plans off the JS thread; settles after every call and then the bookkeeping. */
+export async function runAsync(runs: Run[]): Promise<void> {
+  const later = new Later();
+  const [outcome] = await Promise.allSettled([runAll(runs, later)]);
+  await later.apply();
+  if (outcome.status === 'rejected') throw outcome.reason;
 }
 
 /** Options every optimizer shares. */

@@ -58,8 +58,8 @@ export function planSgd(
     const pick = (list: Float32Array[]) => idx.map((i) => list[i]);
     return plan('sgd', { param: pick(param), grad: pick(grad), momentumBuffer: pick(buffers) }, { ...scalars, firstStep: first });
   });
-  return (async) =>
-    andThen(runAll(calls, async), () => fresh.forEach((b, i) => b !== null && (momentumBuffers[i] = b)));
+  return (later) =>
+    andThen(runAll(calls, later), () => fresh.forEach((b, i) => b !== null && (momentumBuffers[i] = b)), later);
 }
 
 export function sgd(

@@ -52,6 +52,17 @@ export const isFloat32Array = (a: unknown): a is Float32Array => tagOf.call(a) =
 /** The element count as the engine knows it, whatever properties the object defines. */
 export const tensorLength = (a: Float32Array): number => lengthOf.call(a) as number;
 const tensorBuffer = (a: Float32Array): ArrayBufferLike => bufferOf.call(a) as ArrayBufferLike;
+const resizableOf = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable')?.get;
+
+/** True when the array's memory could shrink: a resizable ArrayBuffer (shared ones only grow). */
+export function onResizableBuffer(a: Float32Array): boolean {
+  if (resizableOf === undefined) return false;
+  try {
+    return resizableOf.call(tensorBuffer(a)) === true;
+  } catch {
+    return false; // a SharedArrayBuffer
+  }
+}
 
 function isDetached(a: Float32Array): boolean {
   // A view on a detached buffer reads as empty; only an empty view needs the (throwing) probe.

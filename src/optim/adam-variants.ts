@@ -91,9 +91,9 @@ export class NAdam extends AdamLike<NadamOptions> {
         throw e;
       }
       const { run, muProduct } = planned;
-      return (async) => andThen(run(async), () => idx.forEach((i) => (states[i].muProduct = muProduct)));
+      return (later) => andThen(run(later), () => idx.forEach((i) => (states[i].muProduct = muProduct)), later);
     });
-    return (async) => runAll(runs, async);
+    return (later) => runAll(runs, later);
   };
   constructor(params: Parameter[] | ParamGroup[], options: Partial<NadamOptions> = {}) {
     super(params, { lr: 2e-3, ...ADAM_LIKE, momentumDecay: 4e-3 }, options);

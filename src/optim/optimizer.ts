@@ -2,8 +2,8 @@
 // by parameter identity, exact state dicts. Subclasses only plan one group's update.
 import { getBackend } from '../backend';
 import type { StreamCache } from '../backend/types';
-import { andThen, type Run, runAll, verifyCache } from '../functional/plan';
-import { checkBoolean, checkNumber, isFloat32Array } from '../functional/validate';
+import { andThen, type Run, runAll, runAsync, verifyCache } from '../functional/plan';
+import { checkBoolean, checkNumber, isFloat32Array, onResizableBuffer } from '../functional/validate';
 import { CallSite } from './call-site';
 import { StateMap } from './state';
 
@@ -145,7 +145,7 @@ export abstract class Optimizer<Options extends object> {
     });
     sites.used = runs.length;
     // New state enters the optimizer only once its first update has run.
-    return (async) => andThen(runAll(runs, async), () => fresh.forEach((s, p) => this.state.set(p, s)));
+    return (later) => andThen(runAll(runs, later), () => fresh.forEach((s, p) => this.state.set(p, s)), later);
   }
 
   private planSite(group: ParamGroup, site: CallSite, planOne: (step: number, site: CallSite) => Run): Run {
@@ -158,10 +158,14 @@ export abstract class Optimizer<Options extends object> {
     } catch (e) {
       throw this.locate(e, site.params, group);
     }
-    return (async) =>
-      andThen(run(async), () => {
-        for (let i = 0; i < states.length; i++) states[i].step = step;
-      });
+    return (later) =>
+      andThen(
+        run(later),
+        () => {
+          for (let i = 0; i < states.length; i++) states[i].step = step;
+        },
+        later,
+      );
   }
 
   /** The backend call sites of a group (one per distinct step count), kept across steps. */
@@ -226,19 +230,11 @@ export abstract class Optimizer<Options extends object> {
    * another step, zeroGrad and state dicts, and the arrays must not be written or transferred.
    */
   async stepAsync(options: StepOptions = {}): Promise<boolean> {
-    const plans = this.plan(options);
+    const plans = this.plan(options, true);
     if (plans === null) return false;
-    // A resizable buffer could shrink under the worker: refuse before anything runs.
-    this.paramGroups.forEach((g, i) =>
-      g.params.forEach((p, k) => {
-        for (const a of [p.data, p.grad])
-          if (a && (a.buffer as ArrayBuffer & { resizable?: boolean }).resizable === true)
-            throw new TypeError(`paramGroups[${i}].params[${k}] lives on a resizable ArrayBuffer: use step(), not stepAsync()`);
-      }),
-    );
     this.inFlight = true;
     try {
-      await runAll(plans, true);
+      await runAsync(plans);
     } finally {
       this.inFlight = false;
     }
@@ -250,7 +246,7 @@ export abstract class Optimizer<Options extends object> {
   }
 
   /** Validates and plans every group (null: skipped for a non-finite gradient). */
-  private plan(options: StepOptions): Run[] | null {
+  private plan(options: StepOptions, async = false): Run[] | null {
     this.idle('step');
     if (options === null || typeof options !== 'object') throw new TypeError('step options must be an object');
     checkKnownKeys('step options', options, ['gradScale', 'skipIfNonFinite']);
@@ -282,6 +278,7 @@ export abstract class Optimizer<Options extends object> {
         let elements = 0;
         for (let i = 0; i < params.length && cache.lengths !== undefined; i++) elements += cache.lengths[i];
         this.largestCall = Math.max(this.largestCall, elements);
+        if (async) this.refuseResizable(cache, params, group);
       }
     } finally {
       this.planned = [];
@@ -291,6 +288,19 @@ export abstract class Optimizer<Options extends object> {
       if (!Number.isFinite(getBackend().reduce(grads, 'maxAbs'))) return null;
     }
     return plans;
+  }
+
+  /** A resizable buffer could shrink under the worker: refused before any group runs. */
+  private refuseResizable(cache: StreamCache, params: readonly Parameter[], group: ParamGroup): void {
+    const lists = cache.lists ?? [params.map((p) => p.data), params.map((p) => p.grad as Float32Array)];
+    for (const list of lists)
+      list.forEach((a, i) => {
+        if (!onResizableBuffer(a)) return;
+        const g = this.paramGroups.indexOf(group as ParamGroup & Options);
+        throw new TypeError(
+          `paramGroups[${g}].params[${group.params.indexOf(params[i])}] uses a resizable ArrayBuffer: use step(), not stepAsync()`,
+        );
+      });
   }
 
   zeroGrad({ setToNone = false }: ZeroGradOptions = {}): void {

@@ -36,10 +36,14 @@ export class SGD extends Optimizer<SgdOptions> {
     } catch (e) {
       throw this.locate(e, params, g);
     }
-    return (async) =>
-      andThen(run(async), () => {
-        if (g.momentum !== 0)
-          params.forEach((p, i) => this.state.set(p, { momentumBuffer: momentumBuffers[i] as Float32Array }));
-      });
+    return (later) =>
+      andThen(
+        run(later),
+        () => {
+          if (g.momentum !== 0)
+            params.forEach((p, i) => this.state.set(p, { momentumBuffer: momentumBuffers[i] as Float32Array }));
+        },
+        later,
+      );
   }
 }
