@@ -1,7 +1,7 @@
 // stepAsync(): the same bits as step(), off the JS thread, and guarded against overlapping use.
 import { describe, expect, it } from 'vitest';
 import { AdamW, LAMB, Lookahead, NAdam, SGD, setThreads, type Optimizer, type Parameter } from '../src';
-import { type Run, runAsync } from '../src/functional/plan';
+import { type Run, runStepAsync } from '../src/functional/plan';
 import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng, onWasm } from './helpers';
 
 const lengths = [1, 17, 100, 40_000];
@@ -163,7 +163,7 @@ describe('stepAsync runs off the JS thread and guards the optimizer', () => {
     const failing: Run = () => {
       throw new RangeError('refused at launch');
     };
-    const outcome = runAsync([slow, failing]).catch((e: Error) => events.push(`rejected: ${e.message}`));
+    const outcome = runStepAsync([slow, failing]).catch((e: Error) => events.push(`rejected: ${e.message}`));
     await new Promise((r) => setTimeout(r, 20));
     expect(events).toEqual([]);
     finishSlow();
@@ -173,7 +173,7 @@ describe('stepAsync runs off the JS thread and guards the optimizer', () => {
     const bookkeeping: string[] = [];
     const ok: Run = (later) => later?.add(Promise.resolve(), () => bookkeeping.push('ok'));
     const rejects: Run = (later) => later?.add(Promise.reject(new Error('worker failed')), () => bookkeeping.push('bad'));
-    await expect(runAsync([ok, rejects])).rejects.toThrow('worker failed');
+    await expect(runStepAsync([ok, rejects])).rejects.toThrow('worker failed');
     expect(bookkeeping).toEqual(['ok']);
   });
 });

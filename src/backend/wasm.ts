@@ -6,6 +6,7 @@
 // copied back, while the slice is still in cache.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tensorLength, tensorSlice } from '../functional/validate';
 import { packageRoot } from './package-root';
 import { type Backend, type KernelScalars, type KernelStreams, type Kind, REDUCE_OP_CODES } from './types';
 
@@ -101,17 +102,17 @@ function wasmBackend(w: Exports): Backend {
     lists.forEach((list, k) => (u32[pointersAt / 4 + k] = list === null ? 0 : slice(k)));
     const tensors = (lists[0] as Float32Array[]).length;
     for (let t = 0; t < tensors; t++) {
-      const length = (lists[0] as Float32Array[])[t].length;
+      const length = tensorLength((lists[0] as Float32Array[])[t]);
       for (let at = 0; at < length; at += CHUNK) {
         const n = Math.min(CHUNK, length - at);
         for (let k = 0; k < lists.length; k++) {
           const list = lists[k];
-          if (list !== null && reads[k]) f32.set(list[t].subarray(at, at + n), slice(k) / 4);
+          if (list !== null && reads[k]) f32.set(tensorSlice(list[t], at, n), slice(k) / 4);
         }
         call(n);
         for (let k = 0; k < lists.length; k++) {
           const list = lists[k];
-          if (list !== null && writes[k]) list[t].set(f32.subarray(slice(k) / 4, slice(k) / 4 + n), at);
+          if (list !== null && writes[k]) tensorSlice(list[t], at, n).set(f32.subarray(slice(k) / 4, slice(k) / 4 + n));
         }
       }
       afterTensor?.(t);
@@ -165,9 +166,9 @@ function wasmBackend(w: Exports): Backend {
       const code = REDUCE_OP_CODES[op];
       let result = 0;
       for (const x of tensors)
-        for (let at = 0; at < x.length; at += CHUNK) {
-          const n = Math.min(CHUNK, x.length - at);
-          f32.set(x.subarray(at, at + n), slicesAt / 4);
+        for (let at = 0, length = tensorLength(x); at < length; at += CHUNK) {
+          const n = Math.min(CHUNK, length - at);
+          f32.set(tensorSlice(x, at, n), slicesAt / 4);
           const r = w.fo_reduce(code, slicesAt, n);
           if (code !== 2) result += r;
           else if ((r > result || Number.isNaN(r)) && !Number.isNaN(result)) result = r;

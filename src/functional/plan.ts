@@ -40,7 +40,7 @@ export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Arr
   if (!unchanged(cache, args)) {
     const lists = validate(args);
     cache.sources = args.map((a) => a.list);
-    cache.lists = lists.map((l) => l.slice());
+    cache.lists = lists;
     cache.names = args.map((a) => a.name);
     cache.written = args.map((a) => a.written);
     cache.lengths = lists.flatMap((l) => l.map(tensorLength));
@@ -85,31 +85,38 @@ function validate(args: StreamArg[]): Float32Array[][] {
 }
 
 /**
- * A validated update, not yet run: `run()` runs it now; `run(later)` starts it off the JS thread,
- * returns a promise, and leaves its bookkeeping to `later`. Optimizers plan every group before
- * running any, so a rejected step changes nothing.
+ * A validated update, not yet run: `run()` runs it now; `run(later)` runs it as `later` says
+ * (now, or off the JS thread returning a promise) and leaves its bookkeeping to `later`.
+ * Optimizers plan every group before running any, so a rejected step changes nothing.
  */
 export type Run = (later?: Later) => void | Promise<void>;
 
 /**
- * The bookkeeping of an asynchronous step (step counts, new state, NAdam's μ products), held
- * until every backend call of the step has settled. It can run user code (a setter someone put
- * on a state object), and nothing the user does may run while a worker still uses the arrays.
+ * The bookkeeping of a step (step counts, new state, NAdam's μ products), held until every
+ * backend call of the step has settled. It can run user code (a setter someone put on a state
+ * object): none may run while a worker still uses the arrays, nor between one call's final
+ * length check and the next call.
  */
 export class Later {
-  private readonly entries: { done: Promise<unknown>; apply: () => void }[] = [];
+  private readonly entries: { done: void | Promise<void>; apply: () => void }[] = [];
+
+  constructor(readonly async: boolean) {}
 
   /** `apply` is to run once the whole step has settled, if `done` fulfilled. */
-  add(done: void | Promise<void>, apply: () => void): Promise<void> {
-    const promise = Promise.resolve(done);
-    this.entries.push({ done: promise, apply });
-    return promise;
+  add(done: void | Promise<void>, apply: () => void): void | Promise<void> {
+    this.entries.push({ done, apply });
+    return done;
   }
 
   /** Applies, in order, the bookkeeping of every call that succeeded. */
   async apply(): Promise<void> {
     const outcomes = await Promise.allSettled(this.entries.map((e) => e.done));
     outcomes.forEach((o, i) => o.status === 'fulfilled' && this.entries[i].apply());
+  }
+
+  /** The same when every call ran synchronously (a call that threw added nothing). */
+  applyNow(): void {
+    for (const e of this.entries) e.apply();
   }
 }
 
@@ -127,7 +134,9 @@ export function plan<K extends Kind>(
   return (later) => {
     // Unless the optimizer verified every group's cache after planning them all.
     if (cache?.pending) verifyCache(cache);
-    return later ? getBackend().stepAsync(kind, streams, scalars, cache) : getBackend().step(kind, streams, scalars, cache);
+    return later?.async
+      ? getBackend().stepAsync(kind, streams, scalars, cache)
+      : getBackend().step(kind, streams, scalars, cache);
   };
 }
 
@@ -143,8 +152,8 @@ export function andThen(result: void | Promise<void>, after: () => void, later: 
  * that user code, told of the failure, might free or reuse.
  */
 export function runAll(runs: Run[], later?: Later): void | Promise<void> {
-  if (later === undefined) {
-    for (const run of runs) run();
+  if (!later?.async) {
+    for (const run of runs) run(later);
     return;
   }
   const started: Promise<void>[] = [];
@@ -160,9 +169,19 @@ export function runAll(runs: Run[], later?: Later): void | Promise<void> {
   });
 }
 
+/** Runs a step's plans now, then their bookkeeping (that of the calls that ran, if one threw). */
+export function runStep(runs: Run[]): void {
+  const later = new Later(false);
+  try {
+    runAll(runs, later);
+  } finally {
+    later.applyNow();
+  }
+}
+
 /** Runs a step's plans off the JS thread; settles after every call and then the bookkeeping. */
-export async function runAsync(runs: Run[]): Promise<void> {
-  const later = new Later();
+export async function runStepAsync(runs: Run[]): Promise<void> {
+  const later = new Later(true);
   const [outcome] = await Promise.allSettled([runAll(runs, later)]);
   await later.apply();
   if (outcome.status === 'rejected') throw outcome.reason;

@@ -52,6 +52,9 @@ export const isFloat32Array = (a: unknown): a is Float32Array => tagOf.call(a) =
 /** The element count as the engine knows it, whatever properties the object defines. */
 export const tensorLength = (a: Float32Array): number => lengthOf.call(a) as number;
 const tensorBuffer = (a: Float32Array): ArrayBufferLike => bufferOf.call(a) as ArrayBufferLike;
+/** Elements [at, at + n) of `a` as a new plain array on the same memory, made by engine accessors only. */
+export const tensorSlice = (a: Float32Array, at: number, n: number): Float32Array =>
+  new Float32Array(tensorBuffer(a), (byteOffsetOf.call(a) as number) + at * 4, n);
 const resizableOf = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable')?.get;
 
 /** True when the array's memory could shrink: a resizable ArrayBuffer (shared ones only grow). */
@@ -75,27 +78,44 @@ function isDetached(a: Float32Array): boolean {
   }
 }
 
-/** A list of Float32Arrays; with `like`, each must have the same length as its partner. */
+/**
+ * The array itself when its `length` is the engine's, else a plain view of the same memory. A
+ * subclass or an own property could make `length` say anything, and the pure-TS kernels loop
+ * to `length`: a view makes every backend update exactly the validated elements.
+ */
+function plainView(a: Float32Array): Float32Array {
+  if (Object.getPrototypeOf(a) === Float32Array.prototype && !Object.hasOwn(a, 'length')) return a;
+  return new Float32Array(tensorBuffer(a), byteOffsetOf.call(a) as number, tensorLength(a));
+}
+
+/**
+ * A list of Float32Arrays; with `like`, each must have the same length as its partner. Returns
+ * a copy of the list, read once: a list whose elements are getters (or a Proxy) cannot show
+ * the checks one array and the kernel another.
+ */
 export function checkTensorList(
   name: string,
   list: unknown,
   like?: { name: string; list: Float32Array[] },
 ): Float32Array[] {
   if (!Array.isArray(list)) throw new TypeError(`${name} must be an array of Float32Array`);
-  for (let i = 0; i < list.length; i++) {
-    const t = list[i];
+  const count = list.length;
+  const copy = new Array<Float32Array>(count);
+  for (let i = 0; i < count; i++) {
+    const t: unknown = list[i];
     if (!isFloat32Array(t)) throw new TypeError(`${name}[${i}] must be a Float32Array`);
     if (isDetached(t)) throw new TypeError(`${name}[${i}] has a detached buffer`);
+    copy[i] = plainView(t);
   }
   if (like !== undefined) {
-    if (list.length !== like.list.length)
-      throw new RangeError(`${name} has ${list.length} tensors, ${like.name} has ${like.list.length}`);
-    for (let i = 0; i < list.length; i++) {
-      const n = tensorLength(list[i]), m = tensorLength(like.list[i]);
+    if (count !== like.list.length)
+      throw new RangeError(`${name} has ${count} tensors, ${like.name} has ${like.list.length}`);
+    for (let i = 0; i < count; i++) {
+      const n = tensorLength(copy[i]), m = tensorLength(like.list[i]);
       if (n !== m) throw new RangeError(`${name}[${i}] has length ${n}, ${like.name}[${i}] has length ${m}`);
     }
   }
-  return list as Float32Array[];
+  return copy;
 }
 
 interface Span {

@@ -1,6 +1,7 @@
 import { lookaheadSync } from '../functional/tensors';
-import { checkNumber } from '../functional/validate';
+import { checkNumber, isFloat32Array, tensorLength } from '../functional/validate';
 import type { Optimizer, ParamGroup, Parameter, StateDict, StepOptions, ZeroGradOptions } from './optimizer';
+import { parameterLength } from './state';
 
 export interface LookaheadOptions {
   /** Inner steps between syncs. */
@@ -65,15 +66,17 @@ export class Lookahead<Options extends object = object> {
    * construction: weights loaded after building the optimizer, and groups added later, count.
    */
   private captureSlowWeights(): void {
-    for (const p of this.params()) if (!this.slow.has(p)) this.slow.set(p, p.data.slice());
+    for (const p of this.params()) if (!this.slow.has(p) && isFloat32Array(p.data)) this.slow.set(p, new Float32Array(p.data));
   }
 
   private afterStep(): void {
-    this.stepCount++;
-    if (this.stepCount % this.k === 0) {
+    // Counted only once the sync it may owe has run: a refused sync is owed again next step.
+    const count = this.stepCount + 1;
+    if (count % this.k === 0) {
       const params = this.params();
       lookaheadSync(params.map((p) => this.slow.get(p) as Float32Array), params.map((p) => p.data), this.alpha);
     }
+    this.stepCount = count;
   }
 
   zeroGrad(options?: ZeroGradOptions): void {
@@ -99,9 +102,9 @@ export class Lookahead<Options extends object = object> {
     for (const [key, value] of Object.entries(sd.slow ?? {})) {
       const p = params[Number(key)];
       if (p === undefined) throw new RangeError(`stateDict.slow[${key}] matches no parameter`);
-      if (!(value instanceof Float32Array) || value.length !== p.data.length)
-        throw new RangeError(`stateDict.slow[${key}] must be a Float32Array of length ${p.data.length}`);
-      slow.set(p, value.slice());
+      if (!isFloat32Array(value) || tensorLength(value) !== parameterLength(p))
+        throw new RangeError(`stateDict.slow[${key}] must be a Float32Array of length ${parameterLength(p)}`);
+      slow.set(p, new Float32Array(value));
     }
     this.optimizer.loadStateDict(sd.optimizer);
     this.stepCount = stepCount;

@@ -2,10 +2,10 @@
 // by parameter identity, exact state dicts. Subclasses only plan one group's update.
 import { getBackend } from '../backend';
 import type { StreamCache } from '../backend/types';
-import { andThen, type Run, runAll, runAsync, verifyCache } from '../functional/plan';
-import { checkBoolean, checkNumber, isFloat32Array, onResizableBuffer } from '../functional/validate';
+import { andThen, type Run, runAll, runStep, runStepAsync, verifyCache } from '../functional/plan';
+import { checkBoolean, checkNumber, isFloat32Array, onResizableBuffer, tensorLength } from '../functional/validate';
 import { CallSite } from './call-site';
-import { StateMap } from './state';
+import { parameterLength, StateMap } from './state';
 
 export interface Parameter {
   data: Float32Array;
@@ -220,7 +220,7 @@ export abstract class Optimizer<Options extends object> {
   step(options: StepOptions = {}): boolean {
     const plans = this.plan(options);
     if (plans === null) return false;
-    runAll(plans);
+    runStep(plans);
     return true;
   }
 
@@ -234,7 +234,7 @@ export abstract class Optimizer<Options extends object> {
     if (plans === null) return false;
     this.inFlight = true;
     try {
-      await runAsync(plans);
+      await runStepAsync(plans);
     } finally {
       this.inFlight = false;
     }
@@ -359,10 +359,12 @@ export abstract class Optimizer<Options extends object> {
       if (p === undefined) throw new RangeError(`stateDict.state[${key}] matches no parameter`);
       const copy: ParamState = {};
       for (const [name, value] of Object.entries(s)) {
-        if (value instanceof Float32Array) {
-          if (value.length !== p.data.length)
-            throw new RangeError(`stateDict.state[${key}].${name} has length ${value.length}, the parameter has ${p.data.length}`);
-          copy[name] = value.slice();
+        if (isFloat32Array(value)) {
+          if (tensorLength(value) !== parameterLength(p))
+            throw new RangeError(
+              `stateDict.state[${key}].${name} has length ${tensorLength(value)}, the parameter has ${parameterLength(p)}`,
+            );
+          copy[name] = new Float32Array(value);
         } else if (typeof value === 'number' && Number.isFinite(value)) copy[name] = value;
         else throw new TypeError(`stateDict.state[${key}].${name} must be a Float32Array or a finite number`);
       }

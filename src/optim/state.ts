@@ -1,3 +1,4 @@
+import { isFloat32Array, tensorLength } from '../functional/validate';
 import type { Parameter, ParamState } from './optimizer';
 
 /**
@@ -23,9 +24,13 @@ export class StateMap extends Map<Parameter, ParamState> {
 /** Zero-filled buffers of the parameter's length, one per name. */
 export function zeros(p: Parameter, names: string[], fill = 0): ParamState {
   const s: ParamState = {};
-  for (const name of names) s[name] = new Float32Array(p.data.length).fill(fill);
+  const n = parameterLength(p);
+  for (const name of names) s[name] = new Float32Array(n).fill(fill);
   return s;
 }
 
 export const datas = (params: Parameter[]) => params.map((p) => p.data);
 export const grads = (params: Parameter[]) => params.map((p) => p.grad as Float32Array);
+
+/** The engine's element count of a parameter (0 for a non-array, which the step then refuses). */
+export const parameterLength = (p: Parameter): number => (isFloat32Array(p.data) ? tensorLength(p.data) : 0);
