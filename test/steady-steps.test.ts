@@ -103,8 +103,8 @@ describe('a buffer detached between steps', () => {
   });
 });
 
-describe('user code that runs after the lengths were verified', () => {
-  it('a grad getter that transfers the data buffer at its last read cannot make the addon write it', () => {
+describe('user code cannot run between the length check and the backend calls', () => {
+  it('a grad getter that transfers the data buffer at its last read is caught before any update', () => {
     const n = 1 << 16;
     const data = new Float32Array(n).fill(1), grad = new Float32Array(n).fill(0.5);
     let reads = 0, transferAt = -1, stolen: ArrayBuffer | null = null;
@@ -119,11 +119,11 @@ describe('user code that runs after the lengths were verified', () => {
     opt.step(); // the handle is pinned now
     reads = 0;
     opt.step({ skipIfNonFinite: true });
-    // The last read of a step comes after the lengths were verified (the non-finite check).
+    // The last read of a step is the non-finite check's; the lengths are verified after it.
     transferAt = reads;
     reads = 0;
     const before = data[0];
-    expect(() => opt.step({ skipIfNonFinite: true })).toThrow(/param\[0\] has 0/);
+    expect(() => opt.step({ skipIfNonFinite: true })).toThrow('params[0] (paramGroups[0].params[0]) has a detached buffer');
     expect(stolen).not.toBeNull();
     expect(new Float32Array(stolen as unknown as ArrayBuffer)[0]).toBe(before);
   });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { onResizableBuffer, tensorLength } from '../functional/validate';
+import { onResizableBuffer } from '../functional/validate';
 import { packageRoot } from './package-root';
 import { type Backend, type Kind, REDUCE_OP_CODES, type StreamCache } from './types';
 
@@ -46,27 +46,18 @@ export function loadAddon(): Addon | Error {
   }
 }
 
-
-/** True while every array the cache validated still has the length it had then. */
-function lengthsHold(cache: StreamCache): boolean {
-  const lengths = cache.lengths as number[];
-  let at = 0;
-  for (const list of cache.lists ?? []) for (const a of list) if (tensorLength(a) !== lengths[at++]) return false;
-  return true;
-}
-
 export function nativeBackend(addon: Addon): NativeBackend {
   /**
    * What to hand the addon: with a cache, the caller has checked that these are the very arrays
    * it last saw, so the addon's unwrapped pointers from then (a pinned handle, which also keeps
    * the arrays alive) are still right. Unwrapping 4 lists of 1000 tensors costs more than
-   * updating them. The lengths are checked again here, with the engine's own accessor and no
-   * user code between this and the kernel: a buffer detached or shrunk by a getter or setter
-   * that ran since planning makes the addon unwrap (and reject) anew.
+   * updating them. Their lengths were verified after this step planned its lists (verifyCache:
+   * a detached or shrunk buffer drops the handle and is refused), and no user code runs between
+   * that and this call: the optimizers hold back their bookkeeping until every call is done.
    */
   const pinned = (index: number, streams: object, cache: StreamCache | undefined): object => {
     if (cache === undefined) return streams;
-    if (cache.handle !== undefined && !lengthsHold(cache)) cache.handle = undefined;
+    if (cache.pending) throw new Error('fused-optim: internal error: a cached call ran before its lengths were verified');
     return (cache.handle ??= addon.pin(index, streams)) as object;
   };
   const layouts = addon.kinds();

@@ -92,8 +92,12 @@ export const REDUCE_OP_CODES: Record<ReduceOp, number> = { sumSquares: 0, sumAbs
 export interface StreamCache {
   /** The list objects the caller passed last time: the caller builds a new list whenever its contents change. */
   sources?: unknown[];
-  /** Copies of the validated lists: what the handle was made from. */
+  /** The validated lists as the caller's arrays, to compare with and to validate anew. */
+  originals?: Float32Array[][];
+  /** The same as private views (see privateView): what the backend gets, and the handle was made from. */
   lists?: Float32Array[][];
+  /** Some array is on a resizable buffer: its own length, not the view's, is what must hold. */
+  resizable?: boolean;
   /** Each list's argument name and whether it is written, to validate anew with the same errors. */
   names?: string[];
   written?: boolean[];

@@ -14,8 +14,11 @@ export interface AdamLikeOptions extends CommonOptions {
 
 export function checkAdamLike(options: AdamLikeOptions, epsRule: NumberRule = { min: 0 }) {
   checkOptions(options);
+  const { lr, weightDecay, gradScale } = commonScalars(options);
   return {
-    ...commonScalars(options),
+    lr,
+    weightDecay,
+    gradScale,
     step: checkStep(options.step),
     beta1: checkBeta('beta1', options.beta1),
     beta2: checkBeta('beta2', options.beta2),

@@ -2,7 +2,10 @@
 // memory shared with a written list, and return the backend call, not yet run.
 import { getBackend } from '../backend';
 import type { KernelScalars, KernelStreams, Kind, StreamCache } from '../backend/types';
-import { checkBoolean, checkNoOverlap, checkNumber, checkTensorList, tensorLength } from './validate';
+import {
+  checkBoolean, checkNoOverlap, checkNumber, checkTensorList, lengthGetterIntact, onResizableBuffer, privateView,
+  tensorLength,
+} from './validate';
 
 export interface StreamArg {
   /** The argument's name in error messages, e.g. 'expAvgs'. */
@@ -18,7 +21,7 @@ export interface StreamArg {
  * verifyCache, which runs once, as late as possible.
  */
 function unchanged(cache: StreamCache, args: StreamArg[]): boolean {
-  const lists = cache.lists, sources = cache.sources;
+  const lists = cache.originals, sources = cache.sources;
   if (lists === undefined || sources === undefined || lists.length !== args.length) return false;
   for (let k = 0; k < args.length; k++) {
     const list = args[k].list, seen = lists[k] as Float32Array[];
@@ -33,14 +36,18 @@ function unchanged(cache: StreamCache, args: StreamArg[]): boolean {
  * Validates every list against the first (the params) and returns them unwrapped. With a
  * cache, lists identical to the last validated ones skip the checks and keep the backend's
  * handle (the native addon's unwrapped pointers); their lengths are verified before the call
- * runs (verifyCache), since a detached or shrunk buffer changes its views' lengths.
+ * runs (verifyCache), since a detached or shrunk buffer changes its views' lengths. The cache
+ * holds private views of the arrays (privateView), so reading their lengths is one plain
+ * property load each: user code cannot make a private view's `length` lie.
  */
 export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Array[][] {
   if (cache === undefined) return validate(args);
   if (!unchanged(cache, args)) {
     const lists = validate(args);
     cache.sources = args.map((a) => a.list);
-    cache.lists = lists;
+    cache.originals = lists;
+    cache.lists = lists.map((l) => l.map(privateView));
+    cache.resizable = lists.some((l) => l.some(onResizableBuffer));
     cache.names = args.map((a) => a.name);
     cache.written = args.map((a) => a.written);
     cache.lengths = lists.flatMap((l) => l.map(tensorLength));
@@ -50,28 +57,36 @@ export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Arr
   return cache.lists as Float32Array[][];
 }
 
+/** True while every array of the cache has the length it was validated with. */
+export function lengthsHold(cache: StreamCache): boolean {
+  const lengths = cache.lengths as number[];
+  const plain = !cache.resizable && lengthGetterIntact();
+  const lists = (plain ? cache.lists : cache.originals) as Float32Array[][];
+  let at = 0;
+  for (let k = 0; k < lists.length; k++) {
+    const list = lists[k];
+    for (let i = 0; i < list.length; i++, at++)
+      if ((plain ? list[i].length : tensorLength(list[i])) !== lengths[at]) return false;
+  }
+  return true;
+}
+
 /**
  * Checks that every array of a cache still has the length it was validated with, and throws
  * the error a fresh validation gives if not (a detached buffer, a shrunk resizable one), so a
- * step is refused before anything runs. This is about errors, not memory safety: it reads the
- * plain `length` (fast; an object could define its own), and user code can still run before
- * the backend call, so the native backend checks again, with the engine's own accessor, right
- * before it hands the addon its pointers (native.ts).
+ * step is refused before anything runs. The optimizers run it after planning every group and
+ * run no user code between it and the backend calls (their bookkeeping waits for the end of
+ * the step); the native backend checks once more right before handing the addon its pointers.
  */
 export function verifyCache(cache: StreamCache): void {
-  const lists = cache.lists as Float32Array[][], lengths = cache.lengths as number[];
-  let at = 0, same = true;
-  for (let k = 0; k < lists.length && same; k++)
-    for (let i = 0; i < lists[k].length; i++, at++)
-      if (lists[k][i].length !== lengths[at]) {
-        same = false;
-        break;
-      }
-  if (!same) {
+  if (!lengthsHold(cache)) {
     cache.handle = undefined;
     const names = cache.names as string[], written = cache.written as boolean[];
-    validate(lists.map((list, k) => ({ name: names[k], list, written: written[k] })));
-    cache.lengths = lists.flatMap((l) => l.map(tensorLength));
+    const originals = cache.originals as Float32Array[][];
+    validate(originals.map((list, k) => ({ name: names[k], list, written: written[k] })));
+    // Still valid (a resizable buffer that shrank and grew back): the views follow the arrays.
+    cache.lists = originals.map((l) => l.map(privateView));
+    cache.lengths = originals.flatMap((l) => l.map(tensorLength));
   }
   cache.pending = false;
 }
@@ -128,9 +143,11 @@ export function plan<K extends Kind>(
 ): Run {
   // Finite hyperparameters can still overflow in what is derived from them (1 - lr·wd, lr/bc1):
   // refuse here, before any group runs, rather than in the addon mid-step.
-  for (const [name, value] of Object.entries(scalars))
+  for (const name in scalars) {
+    const value = (scalars as Record<string, unknown>)[name];
     if (typeof value === 'number' && !Number.isFinite(value))
       throw new RangeError(`the ${kind} update's ${name} is ${value}: the hyperparameters overflow`);
+  }
   return (later) => {
     // Unless the optimizer verified every group's cache after planning them all.
     if (cache?.pending) verifyCache(cache);

@@ -56,7 +56,7 @@ export function planSgd(
     const idx = param.map((_, i) => i).filter((i) => (fresh[i] !== null) === first);
     if (idx.length === 0) return () => undefined;
     const pick = (list: Float32Array[]) => idx.map((i) => list[i]);
-    return plan('sgd', { param: pick(param), grad: pick(grad), momentumBuffer: pick(buffers) }, { ...scalars, firstStep: first });
+    return plan('sgd', { param: pick(param), grad: pick(grad), momentumBuffer: pick(buffers) }, Object.assign({}, scalars, { firstStep: first }));
   });
   return (later) =>
     andThen(runAll(calls, later), () => fresh.forEach((b, i) => b !== null && (momentumBuffers[i] = b)), later);

@@ -52,6 +52,20 @@ export const isFloat32Array = (a: unknown): a is Float32Array => tagOf.call(a) =
 /** The element count as the engine knows it, whatever properties the object defines. */
 export const tensorLength = (a: Float32Array): number => lengthOf.call(a) as number;
 const tensorBuffer = (a: Float32Array): ArrayBufferLike => bufferOf.call(a) as ArrayBufferLike;
+/**
+ * A new Float32Array on the same memory as `a`, seen by no one else: no user code can give it
+ * its own `length` or another prototype, so its plain `length` stays the engine's (0 once the
+ * buffer is detached) for as long as the built-in getter itself is intact.
+ */
+export const privateView = (a: Float32Array): Float32Array =>
+  new Float32Array(tensorBuffer(a), byteOffsetOf.call(a) as number, tensorLength(a));
+
+/** Whether the built-in typed-array `length` getter is still what plain `.length` reaches. */
+export const lengthGetterIntact = (): boolean =>
+  Object.getPrototypeOf(Float32Array.prototype) === typedArrayProto &&
+  !Object.hasOwn(Float32Array.prototype, 'length') &&
+  Object.getOwnPropertyDescriptor(typedArrayProto, 'length')?.get === lengthOf;
+
 /** Elements [at, at + n) of `a` as a new plain array on the same memory, made by engine accessors only. */
 export const tensorSlice = (a: Float32Array, at: number, n: number): Float32Array =>
   new Float32Array(tensorBuffer(a), (byteOffsetOf.call(a) as number) + at * 4, n);

@@ -2,7 +2,7 @@ import { planAdadelta } from '../functional/adadelta';
 import { checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
 import type { Run } from '../functional/plan';
-import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
+import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
 import { zeros } from './state';
 
 export interface AdadeltaOptions {
@@ -29,9 +29,10 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     return this.planByStep(
       g,
       params,
+      ['squareAvg', 'accDelta'],
       (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['squareAvg', 'accDelta']) } : undefined),
       (_, site) =>
-        planAdadelta(site.datas(), site.grads(), site.buffers('squareAvg'), site.buffers('accDelta'), { ...g, gradScale }, site.cache),
+        planAdadelta(site.datas(), site.grads(), site.buffers('squareAvg'), site.buffers('accDelta'), withOptions(g, { gradScale }), site.cache),
     );
   }
 }

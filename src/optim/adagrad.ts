@@ -2,7 +2,7 @@ import { planAdagrad } from '../functional/adagrad';
 import { checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
 import type { Run } from '../functional/plan';
-import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
+import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
 import { zeros } from './state';
 
 export interface AdagradOptions {
@@ -31,8 +31,9 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     return this.planByStep(
       g,
       params,
+      ['sum'],
       (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['sum'], g.initialAccumulatorValue) } : undefined),
-      (step, site) => planAdagrad(site.datas(), site.grads(), site.buffers('sum'), { ...g, step, gradScale }, site.cache),
+      (step, site) => planAdagrad(site.datas(), site.grads(), site.buffers('sum'), withOptions(g, { step, gradScale }), site.cache),
     );
   }
 }

@@ -7,7 +7,7 @@ import { planRadam } from '../functional/radam';
 import { checkNumber } from '../functional/validate';
 import { checkBetas, checkCommon } from './adam';
 import type { CallSite } from './call-site';
-import { Optimizer, type ParamGroup, type Parameter, type ParamState } from './optimizer';
+import { Optimizer, withOptions, type ParamGroup, type Parameter, type ParamState } from './optimizer';
 import { zeros } from './state';
 
 export interface AdamLikeOptions {
@@ -38,8 +38,9 @@ abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
     return this.planByStep(
       g,
       params,
+      this.bufferNames,
       (p, s) => (s === undefined ? { step: 0, ...this.initialState(), ...zeros(p, this.bufferNames) } : undefined),
-      (step, site) => this.planner({ ...g, step, beta1: g.betas[0], beta2: g.betas[1], gradScale }, site),
+      (step, site) => this.planner(withOptions(g, { step, beta1: g.betas[0], beta2: g.betas[1], gradScale }), site),
     );
   }
 
@@ -82,7 +83,7 @@ export class NAdam extends AdamLike<NadamOptions> {
       try {
         planned = planNadam(
           pick(site.datas()), pick(site.grads()), pick(site.buffers('expAvg')), pick(site.buffers('expAvgSq')),
-          { ...o, muProduct: previous },
+          withOptions(o, { muProduct: previous }),
           byProduct.size === 1 ? site.cache : undefined,
         );
       } catch (e) {

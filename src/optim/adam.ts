@@ -43,11 +43,13 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
   }
 
   protected planGroup(g: ParamGroup & AdamOptions, params: Parameter[], gradScale: number): Run {
+    const buffers = g.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
     return this.planByStep(
       g,
       params,
+      buffers,
       (p, s) => {
-        if (s === undefined) return { step: 0, ...zeros(p, g.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq']) };
+        if (s === undefined) return { step: 0, ...zeros(p, buffers) };
         // amsgrad switched on mid-run: its maximum starts from zero, as in torch
         if (g.amsgrad && !(s.maxExpAvgSq instanceof Float32Array)) return { ...s, ...zeros(p, ['maxExpAvgSq']) };
         return undefined;

@@ -59,12 +59,14 @@ export class CallSite {
   /**
    * True when `params` are the parameters of the last step, in the same order, each with the
    * same data and grad arrays, the same state object in `state` at the same step count, and
-   * the same state buffers: then the lists handed out last time are still right.
+   * the same state buffers, among which all of `buffers`: then the lists handed out last time
+   * are still right, and every state has the buffers the step needs.
    */
-  holds(params: Parameter[], state: StateMap): boolean {
+  holds(params: Parameter[], state: StateMap, buffers: readonly string[]): boolean {
     const own = this.paramList, states = this.stateList;
     const n = own.length;
     if (params.length !== n || n === 0 || this.dataList === undefined || this.gradList === undefined) return false;
+    for (const name of buffers) if (!this.bufferLists.has(name)) return false;
     const datas = this.dataList, grads = this.gradList;
     for (let i = 0; i < n; i++) {
       const p = params[i];

@@ -1,7 +1,7 @@
 import { planLion } from '../functional/lion';
 import { checkBetas, checkCommon } from './adam';
 import type { Run } from '../functional/plan';
-import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
+import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
 import { zeros } from './state';
 
 export interface LionOptions {
@@ -26,9 +26,10 @@ export class Lion extends Optimizer<LionOptions> {
     return this.planByStep(
       g,
       params,
+      ['expAvg'],
       (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['expAvg']) } : undefined),
       (_, site) =>
-        planLion(site.datas(), site.grads(), site.buffers('expAvg'), { ...g, beta1: g.betas[0], beta2: g.betas[1], gradScale }, site.cache),
+        planLion(site.datas(), site.grads(), site.buffers('expAvg'), withOptions(g, { beta1: g.betas[0], beta2: g.betas[1], gradScale }), site.cache),
     );
   }
 }

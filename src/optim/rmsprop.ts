@@ -2,7 +2,7 @@ import { planRmsprop } from '../functional/rmsprop';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
 import type { Run } from '../functional/plan';
-import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
+import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
 import { zeros } from './state';
 
 export interface RmspropOptions {
@@ -34,6 +34,7 @@ export class RMSprop extends Optimizer<RmspropOptions> {
     return this.planByStep(
       g,
       params,
+      wanted,
       (p, s) => {
         const missing = wanted.filter((name) => !(s?.[name] instanceof Float32Array));
         return missing.length ? { step: 0, ...s, ...zeros(p, missing) } : undefined;
@@ -41,7 +42,7 @@ export class RMSprop extends Optimizer<RmspropOptions> {
       (_, site) =>
         planRmsprop(
           site.datas(), site.grads(), site.buffers('squareAvg'), g.centered ? site.buffers('gradAvg') : null,
-          g.momentum > 0 ? site.buffers('momentumBuffer') : null, { ...g, gradScale }, site.cache,
+          g.momentum > 0 ? site.buffers('momentumBuffer') : null, withOptions(g, { gradScale }), site.cache,
         ),
     );
   }

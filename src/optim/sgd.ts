@@ -2,7 +2,7 @@ import { andThen, type Run } from '../functional/plan';
 import { planSgd } from '../functional/sgd';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
-import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
+import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
 import { datas, grads } from './state';
 
 export interface SgdOptions {
@@ -32,7 +32,7 @@ export class SGD extends Optimizer<SgdOptions> {
     const momentumBuffers = params.map((p) => (this.state.get(p)?.momentumBuffer as Float32Array | undefined) ?? null);
     let run: Run;
     try {
-      run = planSgd(datas(params), grads(params), momentumBuffers, { ...g, gradScale }, this.cacheFor(g, params));
+      run = planSgd(datas(params), grads(params), momentumBuffers, withOptions(g, { gradScale }), this.cacheFor(g, params));
     } catch (e) {
       throw this.locate(e, params, g);
     }

@@ -1,0 +1,13 @@
+import { createRequire } from 'node:module';
+import { AdamW, useBackend } from 'fused-optim';
+useBackend('native');
+const addon = createRequire(import.meta.url)('./build/Release/fused_optim.node');
+const orig = addon.step; let native = 0n;
+addon.step = (...a) => { const t = process.hrtime.bigint(); const r = orig(...a); native += process.hrtime.bigint() - t; return r; };
+const count = +process.argv[2], n = +process.argv[3];
+const ps = Array.from({ length: count }, () => ({ data: new Float32Array(n).fill(0.5), grad: new Float32Array(n).fill(0.01) }));
+const opt = new AdamW(ps, { lr: 1e-4 });
+for (let i = 0; i < 2000; i++) opt.step();
+native = 0n; const K = 5000;
+const t = process.hrtime.bigint(); for (let i = 0; i < K; i++) opt.step(); const all = process.hrtime.bigint() - t;
+console.log(`${count}x${n}: step ${(Number(all) / K / 1e3).toFixed(1)} µs, addon ${(Number(native) / K / 1e3).toFixed(1)} µs, JS ${((Number(all) - Number(native)) / K / 1e3).toFixed(1)} µs`);
