@@ -3,7 +3,7 @@
 // WebAssembly SIMD (FUSED_ISA_WASM), plus native/wasm/exports.cpp. The output is committed, so
 // installing the package needs no wasm toolchain; rebuild it after changing a kernel:
 //
-//   apt-get install -y clang lld wasi-libc libc++-14-dev-wasm32 libc++abi-14-dev-wasm32
+//   apt-get install -y clang lld wasi-libc libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 libclang-rt-14-dev-wasm32
 //   node scripts/build-wasm.mjs
 //
 // It also writes the SHA-256 of its inputs next to the output; a test compares that with the

@@ -131,3 +131,19 @@ describe('kernels over a million elements split across 2 threads', () => {
     expectStreams(actual, expected, c, 'million');
   });
 });
+
+// 400 tensors of 1 to 1000 elements, about 200K in all: parts of 32K elements hold many
+// tensors each (one kernel call per part) and cut some tensors in two.
+const MANY_LENGTHS = Array.from({ length: 400 }, (_, i) => ((i * 37) % 1000) + 1);
+
+describe.each(machineIsas())('many tensors across the parts of 2 threads on %s', (isa) => {
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    const input = makeStreams(c, MANY_LENGTHS, 17);
+    const expected = copyStreams(input);
+    onJs(() => runCase(c, expected));
+    setThreads(2);
+    const actual = copyStreams(input);
+    onIsa(isa, () => runCase(c, actual));
+    expectStreams(actual, expected, c, `${isa} many`);
+  });
+});
