@@ -103,6 +103,8 @@ export interface StreamCache {
   written?: boolean[];
   /** Every array's length when validated, in list order. */
   lengths?: number[];
+  /** Elements per stream: the sum of the first list's lengths. */
+  elements?: number;
   /** The lists were handed out for a step that has not yet verified them (see verifyCache). */
   pending?: boolean;
   handle?: unknown;

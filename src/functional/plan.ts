@@ -51,6 +51,7 @@ export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Arr
     cache.names = args.map((a) => a.name);
     cache.written = args.map((a) => a.written);
     cache.lengths = lists.flatMap((l) => l.map(tensorLength));
+    cache.elements = lists[0].reduce((sum, a) => sum + tensorLength(a), 0);
     cache.handle = undefined;
   }
   cache.pending = true;
@@ -87,6 +88,7 @@ export function verifyCache(cache: StreamCache): void {
     // Still valid (a resizable buffer that shrank and grew back): the views follow the arrays.
     cache.lists = originals.map((l) => l.map(privateView));
     cache.lengths = originals.flatMap((l) => l.map(tensorLength));
+    cache.elements = originals[0].reduce((sum, a) => sum + tensorLength(a), 0);
   }
   cache.pending = false;
 }

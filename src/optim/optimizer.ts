@@ -292,9 +292,7 @@ export abstract class Optimizer<Options extends object> {
         } catch (e) {
           throw this.locate(e, params, group);
         }
-        let elements = 0;
-        for (let i = 0; i < params.length && cache.lengths !== undefined; i++) elements += cache.lengths[i];
-        this.largestCall = Math.max(this.largestCall, elements);
+        this.largestCall = Math.max(this.largestCall, cache.elements ?? 0);
       }
     } finally {
       this.planned = [];
