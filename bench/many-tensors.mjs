@@ -5,6 +5,7 @@
 //
 // The steps are timed in turn, so all see the same moments of a shared, noisy machine; each
 // ratio is the median of ratios of measurements taken side by side.
+import { pathToFileURL } from 'node:url';
 import { AdamW, functional, useBackend } from 'fused-optim';
 
 function parameters(count, n) {
@@ -73,3 +74,6 @@ export function manyTensors({ rounds = 1500, block = 50 } = {}) {
     };
   });
 }
+
+// Run alone: `node bench/many-tensors.mjs` prints the table (about a minute).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) console.table(manyTensors());
