@@ -214,3 +214,166 @@ describe.each([...kernelTargets(), 'js'])('arrays and lists that lie, on %s', (t
     expectBitEqual(new Float32Array(moved as ArrayBuffer), reference.data, 'the later group, after two steps');
   });
 });
+
+// A second review's findings: user code that could still run, or lie, between the length check
+// and a native call that reuses pointers; and buffers whose length changes without a detach.
+describe('nothing the user replaces can hide a detached buffer from a pinned handle', () => {
+  const warmedUp = (n = 4096) => {
+    const p: Parameter = { data: new Float32Array(n).fill(1), grad: new Float32Array(n).fill(1) };
+    const opt = new AdamW([p], { lr: 0.1 });
+    opt.step();
+    opt.step();
+    return { p, opt };
+  };
+  const transfer = (a: Float32Array) => structuredClone(a.buffer as ArrayBuffer, { transfer: [a.buffer as ArrayBuffer] });
+
+  it('a replaced array iterator that detaches at any point of a step never lets a kernel write the moved memory', () => {
+    const iteratorProto = Object.getPrototypeOf([][Symbol.iterator]()) as { next: () => unknown };
+    const next = iteratorProto.next;
+    let detached = 0;
+    for (let k = 1; k <= 40; k++) {
+      const { p, opt } = warmedUp();
+      let calls = 0, moved: ArrayBuffer | undefined, valueThen = Number.NaN;
+      iteratorProto.next = function (this: unknown) {
+        if (++calls === k && moved === undefined) {
+          valueThen = p.data[0];
+          moved = transfer(p.data);
+        }
+        return next.call(this);
+      };
+      try {
+        opt.step();
+      } catch (e) {
+        expect((e as Error).message).toMatch(/detached buffer|has 0/);
+      } finally {
+        iteratorProto.next = next;
+      }
+      if (moved === undefined) continue;
+      detached++;
+      expect(new Float32Array(moved)[0], `detached at iterator call ${k}`).toBe(valueThen);
+    }
+    expect(detached).toBeGreaterThan(3);
+  });
+
+  it('a global Float32Array replaced during a step does not make the private views trust a frozen length', () => {
+    const { p, opt } = warmedUp(1024);
+    const Real = Float32Array;
+    function Patched(...args: unknown[]) {
+      const a = new (Real as unknown as new (...x: unknown[]) => Float32Array)(...args);
+      Object.defineProperty(a, 'length', { value: a.length });
+      return a;
+    }
+    Patched.prototype = Real.prototype;
+    (globalThis as { Float32Array: unknown }).Float32Array = Patched;
+    try {
+      p.grad = new Real(1024).fill(1); // new lists: new private views are made during this step
+      opt.step();
+    } finally {
+      (globalThis as { Float32Array: unknown }).Float32Array = Real;
+    }
+    opt.step();
+    const moved = transfer(p.data);
+    const before = new Real(moved)[0];
+    expect(() => opt.step()).toThrow(/detached buffer/);
+    expect(new Real(moved)[0]).toBe(before);
+  });
+
+  it('a patched TypedArray.prototype.length makes the check use the engine getter', () => {
+    const { p, opt } = warmedUp(64);
+    const proto = Object.getPrototypeOf(Float32Array.prototype) as object;
+    const descriptor = Object.getOwnPropertyDescriptor(proto, 'length') as PropertyDescriptor;
+    const moved = transfer(p.data);
+    const before = new Float32Array(moved)[0];
+    Object.defineProperty(proto, 'length', { ...descriptor, get: () => 64 });
+    try {
+      expect(() => opt.step()).toThrow(/detached buffer/);
+    } finally {
+      Object.defineProperty(proto, 'length', descriptor);
+    }
+    expect(new Float32Array(moved)[0]).toBe(before);
+  });
+});
+
+describe('buffers whose length changes without a detach', () => {
+  it('a length-tracking view on a growable SharedArrayBuffer that grew is refused, not half updated', () => {
+    const Growable = SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer & {
+      grow(n: number): void;
+    };
+    const dataBuffer = new Growable(8, { maxByteLength: 64 }), gradBuffer = new Growable(8, { maxByteLength: 64 });
+    const p: Parameter = { data: new Float32Array(dataBuffer).fill(1), grad: new Float32Array(gradBuffer).fill(1) };
+    const opt = new AdamW([p], { lr: 0.1 });
+    opt.step();
+    opt.step();
+    dataBuffer.grow(16);
+    gradBuffer.grow(16);
+    const before = [...p.data];
+    expect(() => opt.step()).toThrow('expAvgs[0] (paramGroups[0].params[0]) has length 2, params[0] has length 4');
+    expect([...p.data]).toEqual(before);
+  });
+
+  const Resizable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer;
+  const onResizable = (values: number[]) => {
+    const a = new Float32Array(new Resizable(values.length * 4, { maxByteLength: 64 }));
+    a.set(values);
+    return a;
+  };
+
+  it('stepAsync refuses a resizable array before any group runs, also where a call is planned without the cache', async () => {
+    // SGD: a parameter whose momentum buffer starts this step (the step splits into two calls).
+    const a: Parameter = { data: new Float32Array([1, 2]), grad: new Float32Array([1, 1]) };
+    const c: Parameter = { data: onResizable([5, 5]), grad: null };
+    const sgd = new SGD([a, c], { lr: 0.1, momentum: 0.9 });
+    sgd.step();
+    c.grad = new Float32Array([1, 1]);
+    const beforeSgd = [...a.data, ...c.data];
+    await expect(sgd.stepAsync()).rejects.toThrow(/paramGroups\[0\]\.params\[1\] uses a resizable ArrayBuffer/);
+    expect([...a.data, ...c.data]).toEqual(beforeSgd);
+
+    // NAdam: one group at two μ products (one call each), the second group's state on a resizable buffer.
+    const mk = (): Parameter => ({ data: new Float32Array([1, 2]), grad: new Float32Array([1, 1]) });
+    const x = mk(), y = mk(), z = mk();
+    const nadam = new NAdam([{ params: [x] }, { params: [y, z] }]);
+    nadam.step();
+    const zState = nadam.state.get(z) as Record<string, Float32Array | number>;
+    zState.muProduct = (zState.muProduct as number) * 0.5;
+    zState.expAvg = onResizable([...(zState.expAvg as Float32Array)]);
+    const beforeNadam = [...x.data, ...y.data, ...z.data];
+    await expect(nadam.stepAsync()).rejects.toThrow(/paramGroups\[1\]\.params\[1\] uses a resizable ArrayBuffer/);
+    expect([...x.data, ...y.data, ...z.data]).toEqual(beforeNadam);
+    expect(nadam.state.get(x)?.step).toBe(1);
+  });
+});
+
+describe('Lookahead and state dicts', () => {
+  it('a sync that is refused is owed again at the next step', () => {
+    const p: Parameter = { data: new Float32Array([1, 2]), grad: new Float32Array([1, 1]) };
+    const q: Parameter = { data: new Float32Array([3, 4]), grad: null };
+    const opt = new Lookahead(new SGD([p, q], { lr: 0.5 }), { k: 2, alpha: 0.5 });
+    opt.step(); // slow weights captured
+    q.data = new Float32Array(3); // q has no grad: the inner step skips it, the sync cannot
+    expect(() => opt.step()).toThrow(RangeError);
+    expect(opt.stateDict().stepCount).toBe(1);
+    q.data = new Float32Array([3, 4]);
+    const fast = p.data[0];
+    opt.step(); // the owed sync: slow weights move halfway to the fast ones
+    expect(opt.stateDict().stepCount).toBe(2);
+    expect(p.data[0]).toBe(0.5 * 1 + 0.5 * (fast - 0.5));
+  });
+
+  it('loadStateDict measures a parameter by its real length, whatever its length property says', () => {
+    class Lying extends Float32Array {
+      override get length(): number {
+        return 3;
+      }
+    }
+    const p: Parameter = { data: new Lying(8), grad: new Lying(8).fill(1) };
+    const opt = new Adam([p]);
+    const state = { step: 1, expAvg: new Float32Array(8), expAvgSq: new Float32Array(8) };
+    opt.loadStateDict({ state: { 0: state }, paramGroups: [{ ...opt.stateDict().paramGroups[0] }] });
+    expect(opt.state.get(p)?.step).toBe(1);
+    const short = { step: 1, expAvg: new Float32Array(3), expAvgSq: new Float32Array(3) };
+    expect(() => opt.loadStateDict({ state: { 0: short }, paramGroups: [{ ...opt.stateDict().paramGroups[0] }] })).toThrow(
+      'stateDict.state[0].expAvg has length 3, the parameter has 8',
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { lengthsHold } from '../functional/plan';
 import { onResizableBuffer } from '../functional/validate';
 import { packageRoot } from './package-root';
 import { type Backend, type Kind, REDUCE_OP_CODES, type StreamCache } from './types';
@@ -51,13 +52,14 @@ export function nativeBackend(addon: Addon): NativeBackend {
    * What to hand the addon: with a cache, the caller has checked that these are the very arrays
    * it last saw, so the addon's unwrapped pointers from then (a pinned handle, which also keeps
    * the arrays alive) are still right. Unwrapping 4 lists of 1000 tensors costs more than
-   * updating them. Their lengths were verified after this step planned its lists (verifyCache:
-   * a detached or shrunk buffer drops the handle and is refused), and no user code runs between
-   * that and this call: the optimizers hold back their bookkeeping until every call is done.
+   * updating them. Their lengths were verified after this step planned its lists (verifyCache,
+   * which gives the caller's error), and are checked again here, with no user code between this
+   * and the kernel: user code can still run in between (a replaced array iterator, say), and a
+   * buffer detached by it makes the addon unwrap (and reject) the arrays anew.
    */
   const pinned = (index: number, streams: object, cache: StreamCache | undefined): object => {
     if (cache === undefined) return streams;
-    if (cache.pending) throw new Error('fused-optim: internal error: a cached call ran before its lengths were verified');
+    if (cache.handle !== undefined && !lengthsHold(cache)) cache.handle = undefined;
     return (cache.handle ??= addon.pin(index, streams)) as object;
   };
   const layouts = addon.kinds();
@@ -80,9 +82,10 @@ export function nativeBackend(addon: Addon): NativeBackend {
     },
     stepAsync(kind, streams, scalars, cache) {
       const index = layouts[kind].index;
-      for (const list of Object.values(streams) as (Float32Array[] | null)[])
-        for (const a of list ?? [])
-          if (onResizableBuffer(a))
+      const lists = Object.values(streams) as (Float32Array[] | null)[];
+      for (let k = 0; k < lists.length; k++)
+        for (let i = 0; i < (lists[k]?.length ?? 0); i++)
+          if (onResizableBuffer((lists[k] as Float32Array[])[i]))
             throw new TypeError('stepAsync cannot update arrays on a resizable ArrayBuffer: it could shrink mid-step');
       // The packed scalars are copied by the addon before this returns: the shared array is free again.
       return addon.stepAsync(index, pinned(index, streams, cache), pack(kind, scalars), streams);

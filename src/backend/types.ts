@@ -96,7 +96,7 @@ export interface StreamCache {
   originals?: Float32Array[][];
   /** The same as private views (see privateView): what the backend gets, and the handle was made from. */
   lists?: Float32Array[][];
-  /** Some array is on a resizable buffer: its own length, not the view's, is what must hold. */
+  /** Some array's length can change without a detach (resizable or growable buffer): its own length, not the view's, is what must hold. */
   resizable?: boolean;
   /** Each list's argument name and whether it is written, to validate anew with the same errors. */
   names?: string[];

@@ -3,7 +3,7 @@
 import { getBackend } from '../backend';
 import type { KernelScalars, KernelStreams, Kind, StreamCache } from '../backend/types';
 import {
-  checkBoolean, checkNoOverlap, checkNumber, checkTensorList, lengthGetterIntact, onResizableBuffer, privateView,
+  checkBoolean, checkNoOverlap, checkNumber, checkTensorList, lengthGetterIntact, onChangeableBuffer, privateView,
   tensorLength,
 } from './validate';
 
@@ -47,7 +47,7 @@ export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Arr
     cache.sources = args.map((a) => a.list);
     cache.originals = lists;
     cache.lists = lists.map((l) => l.map(privateView));
-    cache.resizable = lists.some((l) => l.some(onResizableBuffer));
+    cache.resizable = lists.some((l) => l.some(onChangeableBuffer));
     cache.names = args.map((a) => a.name);
     cache.written = args.map((a) => a.written);
     cache.lengths = lists.flatMap((l) => l.map(tensorLength));
@@ -171,14 +171,15 @@ export function andThen(result: void | Promise<void>, after: () => void, later: 
  * that user code, told of the failure, might free or reuse.
  */
 export function runAll(runs: Run[], later?: Later): void | Promise<void> {
+  // Indexed loops: a for...of would call the array iterator, which user code can replace.
   if (!later?.async) {
-    for (const run of runs) run(later);
+    for (let i = 0; i < runs.length; i++) runs[i](later);
     return;
   }
   const started: Promise<void>[] = [];
   let failure: { error: unknown } | undefined;
   try {
-    for (const run of runs) started.push(Promise.resolve(run(later)));
+    for (let i = 0; i < runs.length; i++) started.push(Promise.resolve(runs[i](later)));
   } catch (error) {
     failure = { error };
   }

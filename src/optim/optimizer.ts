@@ -283,10 +283,12 @@ export abstract class Optimizer<Options extends object> {
       }
       if (async) for (const { cache, params, group } of this.planned) this.refuseResizable(cache, params, group);
       // Array lengths last, after everything that can run user code (getters of params and
-      // options): a buffer detached since the last step is refused before any group runs, and
-      // nothing can detach one between this check and the backend calls.
+      // options): a buffer detached since the last step is refused before any group runs.
+      // (The native backend checks once more right before each call.)
       this.largestCall = 0;
-      for (const { cache, params, group } of this.planned) {
+      const planned = this.planned;
+      for (let i = 0; i < planned.length; i++) {
+        const { cache, params, group } = planned[i];
         try {
           if (cache.pending) verifyCache(cache);
         } catch (e) {
@@ -300,17 +302,25 @@ export abstract class Optimizer<Options extends object> {
     return plans;
   }
 
-  /** A resizable buffer could shrink under the worker: refused before any group runs. */
+  /**
+   * A resizable buffer could shrink under the worker: refused before any group runs. Looks at
+   * the call's validated lists (when this step used them) and at every parameter's arrays and
+   * state buffers: the calls planned without the cache (SGD starting some momentum buffers,
+   * NAdam at several μ products) use those.
+   */
   private refuseResizable(cache: StreamCache, params: readonly Parameter[], group: ParamGroup): void {
-    const lists = cache.lists ?? [params.map((p) => p.data), params.map((p) => p.grad as Float32Array)];
-    for (const list of lists)
-      list.forEach((a, i) => {
-        if (!onResizableBuffer(a)) return;
-        const g = this.paramGroups.indexOf(group as ParamGroup & Options);
-        throw new TypeError(
-          `paramGroups[${g}].params[${group.params.indexOf(params[i])}] uses a resizable ArrayBuffer: use step(), not stepAsync()`,
-        );
-      });
+    const refuse = (i: number) => {
+      const g = this.paramGroups.indexOf(group as ParamGroup & Options);
+      throw new TypeError(
+        `paramGroups[${g}].params[${group.params.indexOf(params[i])}] uses a resizable ArrayBuffer: use step(), not stepAsync()`,
+      );
+    };
+    if (cache.pending && cache.lists !== undefined)
+      for (const list of cache.lists) list.forEach((a, i) => onResizableBuffer(a) && refuse(i));
+    params.forEach((p, i) => {
+      const arrays = [p.data, p.grad, ...Object.values(this.state.get(p) ?? {})];
+      if (arrays.some((a) => isFloat32Array(a) && onResizableBuffer(a))) refuse(i);
+    });
   }
 
   zeroGrad({ setToNone = false }: ZeroGradOptions = {}): void {
