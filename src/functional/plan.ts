@@ -75,9 +75,10 @@ export function lengthsHold(cache: StreamCache): boolean {
 /**
  * Checks that every array of a cache still has the length it was validated with, and throws
  * the error a fresh validation gives if not (a detached buffer, a shrunk resizable one), so a
- * step is refused before anything runs. The optimizers run it after planning every group and
- * run no user code between it and the backend calls (their bookkeeping waits for the end of
- * the step); the native backend checks once more right before handing the addon its pointers.
+ * step is refused before anything runs. The optimizers run it after planning every group, and
+ * hold their bookkeeping back to the end of the step; as user code can still run in between (a
+ * replaced array iterator, say), the native backend checks once more right before it hands
+ * the addon its pointers.
  */
 export function verifyCache(cache: StreamCache): void {
   if (!lengthsHold(cache)) {
@@ -111,8 +112,8 @@ export type Run = (later?: Later) => void | Promise<void>;
 /**
  * The bookkeeping of a step (step counts, new state, NAdam's μ products), held until every
  * backend call of the step has settled. It can run user code (a setter someone put on a state
- * object): none may run while a worker still uses the arrays, nor between one call's final
- * length check and the next call.
+ * object): none may run while a worker still uses the arrays, nor between one group's update
+ * and the next.
  */
 export class Later {
   private readonly entries: { done: void | Promise<void>; apply: () => void }[] = [];
