@@ -17,14 +17,6 @@
 
 namespace {
 
-// A hint to load the line at `address` into the caches; never faults.
-#if defined(__GNUC__) || defined(__clang__)
-#define FUSED_PREFETCH(address) __builtin_prefetch((address), 0, 3)
-#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
-#define FUSED_PREFETCH(address) _mm_prefetch((address), _MM_HINT_T0)
-#else
-#define FUSED_PREFETCH(address) ((void)(address))
-#endif
 
 bool fail(Napi::Env env, bool range, const std::string& message) {
   if (range) Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
@@ -297,36 +289,27 @@ Napi::Value Pin(const Napi::CallbackInfo& info) {
   return handle;
 }
 
-// Calls visit(tensor, pointers, n) over every piece of a part of the step's work.
+// Calls visit(tensor, pointers, n, ahead) over every piece of a part of the step's work, ahead
+// being the next tensor when this piece ends its own (the kernel prefetches it as it goes).
 //
-// Each piece's call also asks for the first cache lines of the next tensor's arrays. When
-// tensors are small separate allocations (1000 tensors of 4 KB: every array starts a fresh
-// page), the hardware prefetchers only pick up a stream after a few misses in its page, and a
-// call that starts exactly on a page boundary pays them all at once: measured on a 2-vCPU EPYC
-// VM, AdamW over 1024 x 1024 floats cut from one contiguous slab took 1.7-2.4x the time of a
-// single 1M tensor, and 1.15-1.25x with two lines of each array prefetched one tensor ahead
-// (more lines: no better). The prefetch is written out here, not in a helper: GCC deems a
-// function that only prefetches free of effects, and deletes the call.
-//
-// One kernel call per tensor is on purpose too. Kernels that loop over all the tensors of a
-// part (scalars broadcast once) were measured: 2.4x faster for 1024 tensors of 16 elements in
+// One kernel call per tensor is on purpose. Kernels that loop over all the tensors of a part
+// (scalars broadcast once) were measured: 2.4x faster for 1024 tensors of 16 elements in
 // cache, but 15-25% slower for 1024 separately allocated tensors of 1K with AVX-512 on 2
 // threads (equal with AVX2), the case a training loop has.
-constexpr size_t kPrefetchLines = 1;
-
 template <class Visit>
 void forEachSlice(const StepArgs& args, const fused::Split& split, size_t part, Visit&& visit) {
   std::vector<float*> ptrs(args.streams.size());
+  const size_t tensors = args.streams[0].length.size();
   split.forEachPiece(part, [&](size_t t, size_t b, size_t e) {
+    fused::Ahead ahead{};
+    const bool next = e == args.streams[0].length[t] && t + 1 < tensors;
     for (size_t k = 0; k < ptrs.size(); ++k) {
       const Spans& stream = args.streams[k];
       ptrs[k] = !stream.present || stream.data[t] == nullptr ? nullptr : stream.data[t] + b;
-      if (!stream.present || t + 1 >= stream.data.size() || stream.data[t + 1] == nullptr) continue;
-      const char* next = reinterpret_cast<const char*>(stream.data[t + 1]);
-      for (size_t line = 0; line < kPrefetchLines && line * 16 < stream.length[t + 1]; ++line)
-        FUSED_PREFETCH(next + line * 64);
+      if (next && k < fused::kMaxStreams && stream.present) ahead.streams[k] = stream.data[t + 1];
     }
-    visit(t, ptrs.data(), e - b);
+    ahead.n = next ? args.streams[0].length[t + 1] : 0;
+    visit(t, ptrs.data(), e - b, &ahead);
   });
 }
 
@@ -340,7 +323,9 @@ void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scala
   if (kind < kindSpecs().size()) {
     const auto kernel = k.step[kind];
     pool.run(parts, [&](size_t part) {
-      forEachSlice(args, split, part, [&](size_t, float* const* ptrs, size_t n) { kernel(scalars.data(), ptrs, n); });
+      forEachSlice(args, split, part, [&](size_t, float* const* ptrs, size_t n, const fused::Ahead* ahead) {
+        kernel(scalars.data(), ptrs, n, ahead);
+      });
     });
     return;
   }
@@ -351,7 +336,7 @@ void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scala
   const size_t tensors = args.streams[0].length.size();
   std::vector<double> sums((parts + tensors) * 2, 0.0);
   pool.run(parts, [&](size_t part) {
-    forEachSlice(args, split, part, [&](size_t t, float* const* ptrs, size_t n) {
+    forEachSlice(args, split, part, [&](size_t t, float* const* ptrs, size_t n, const fused::Ahead*) {
       k.lambMoments(scalars.data(), ptrs, n, &sums[(part + t) * 2]);
     });
   });
@@ -366,7 +351,7 @@ void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scala
   for (size_t t = 0; t < tensors; ++t)
     lrTrust[t] = pSq[t] > 0 && uSq[t] > 0 ? lr * (std::sqrt(pSq[t]) / std::sqrt(uSq[t])) : lr;
   pool.run(parts, [&](size_t part) {
-    forEachSlice(args, split, part, [&](size_t t, float* const* ptrs, size_t n) {
+    forEachSlice(args, split, part, [&](size_t t, float* const* ptrs, size_t n, const fused::Ahead*) {
       k.lambApply(scalars.data(), ptrs, n, lrTrust[t]);
     });
   });

@@ -4,7 +4,7 @@
 
 namespace fused::FUSED_NS {
 
-void adadelta(const double* raw, float* const* streams, size_t n) {
+void adadelta(const double* raw, float* const* streams, size_t n, const Ahead* ahead) {
   using V = Vec;
   const auto s = readScalars<adadelta_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
@@ -12,7 +12,7 @@ void adadelta(const double* raw, float* const* streams, size_t n) {
              lr = V::set1(float(s.lr));
   with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
     float* const ptrs[4] = {streams[0], streams[1], streams[2], streams[3]};
-    for_each_vector(ptrs, 0b1101u, n, [&](float* const (&a)[4], size_t i) {
+    for_each_vector(ptrs, 0b1101u, n, ahead, [&](float* const (&a)[4], size_t i) {
       const auto p = V::load(a[0] + i);
       auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
       const auto sq = V::add(V::mul(V::load(a[2] + i), rho), V::mul(V::mul(omr, g), g));

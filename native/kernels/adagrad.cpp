@@ -4,14 +4,14 @@
 
 namespace fused::FUSED_NS {
 
-void adagrad(const double* raw, float* const* streams, size_t n) {
+void adagrad(const double* raw, float* const* streams, size_t n, const Ahead* ahead) {
   using V = Vec;
   const auto s = readScalars<adagrad_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
              clr = V::set1(float(s.clr)), eps = V::set1(float(s.eps));
   with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
     float* const ptrs[3] = {streams[0], streams[1], streams[2]};
-    for_each_vector(ptrs, 0b101u, n, [&](float* const (&a)[3], size_t i) {
+    for_each_vector(ptrs, 0b101u, n, ahead, [&](float* const (&a)[3], size_t i) {
       const auto p = V::load(a[0] + i);
       auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
       const auto sum = V::add(V::load(a[2] + i), V::mul(g, g));

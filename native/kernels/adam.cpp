@@ -5,7 +5,7 @@
 
 namespace fused::FUSED_NS {
 
-void adam(const double* raw, float* const* streams, size_t n) {
+void adam(const double* raw, float* const* streams, size_t n, const Ahead* ahead) {
   using V = Vec;
   const auto s = readScalars<adam_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), l2 = V::set1(float(s.l2)),
@@ -18,7 +18,7 @@ void adam(const double* raw, float* const* streams, size_t n) {
       with_flag(decay == 2, [&](auto decoupled) {
         float* const ptrs[5] = {streams[0], streams[1], streams[2], streams[3], amsgrad ? streams[4] : streams[3]};
         const uint32_t written = amsgrad ? 0b11101u : 0b01101u;
-        for_each_vector(ptrs, written, n, [&](float* const (&a)[5], size_t i) {
+        for_each_vector(ptrs, written, n, ahead, [&](float* const (&a)[5], size_t i) {
           auto p = V::load(a[0] + i);
           auto g = V::mul(V::load(a[1] + i), gradScale);
           if constexpr (useL2) g = V::add(g, V::mul(l2, p));

@@ -4,7 +4,7 @@
 
 namespace fused::FUSED_NS {
 
-void adamax(const double* raw, float* const* streams, size_t n) {
+void adamax(const double* raw, float* const* streams, size_t n, const Ahead* ahead) {
   using V = Vec;
   const auto s = readScalars<adamax_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
@@ -12,7 +12,7 @@ void adamax(const double* raw, float* const* streams, size_t n) {
              clr = V::set1(float(s.clr));
   with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
     float* const ptrs[4] = {streams[0], streams[1], streams[2], streams[3]};
-    for_each_vector(ptrs, 0b1101u, n, [&](float* const (&a)[4], size_t i) {
+    for_each_vector(ptrs, 0b1101u, n, ahead, [&](float* const (&a)[4], size_t i) {
       const auto p = V::load(a[0] + i);
       auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
       auto m = V::load(a[2] + i);

@@ -8,8 +8,21 @@
 
 namespace fused {
 
-// streams[k] points at element 0 of this slice of the k-th stream (nullptr if not enabled).
-using StepKernel = void (*)(const double* scalars, float* const* streams, size_t n);
+// The most streams a kernel kind has (Adam with amsgrad: param, grad and three moments).
+constexpr size_t kMaxStreams = 5;
+
+// Where the tensor after this one starts in each stream (nullptr if absent), and its length. A
+// kernel prefetches it line by line, at the offset it has reached in its own slice: small
+// tensors are separate allocations, and the hardware prefetchers learn each page only after a
+// few misses in it.
+struct Ahead {
+  const float* streams[kMaxStreams];
+  size_t n;
+};
+
+// streams[k] points at element 0 of this slice of the k-th stream (nullptr if not enabled);
+// ahead is the next tensor to prefetch, or nullptr.
+using StepKernel = void (*)(const double* scalars, float* const* streams, size_t n, const Ahead* ahead);
 
 struct KernelTable {
   const char* isa;

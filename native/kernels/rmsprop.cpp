@@ -4,7 +4,7 @@
 
 namespace fused::FUSED_NS {
 
-void rmsprop(const double* raw, float* const* streams, size_t n) {
+void rmsprop(const double* raw, float* const* streams, size_t n, const Ahead* ahead) {
   using V = Vec;
   const auto s = readScalars<rmsprop_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
@@ -17,7 +17,7 @@ void rmsprop(const double* raw, float* const* streams, size_t n) {
         float* const ptrs[5] = {streams[0], streams[1], streams[2], centered ? streams[3] : streams[2],
                                 hasMomentum ? streams[4] : streams[2]};
         const uint32_t written = 0b00101u | (centered ? 0b01000u : 0u) | (hasMomentum ? 0b10000u : 0u);
-        for_each_vector(ptrs, written, n, [&](float* const (&a)[5], size_t i) {
+        for_each_vector(ptrs, written, n, ahead, [&](float* const (&a)[5], size_t i) {
           const auto p = V::load(a[0] + i);
           auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
           const auto sq = V::add(V::mul(V::load(a[2] + i), alpha), V::mul(V::mul(oma, g), g));

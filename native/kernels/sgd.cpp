@@ -5,7 +5,7 @@
 
 namespace fused::FUSED_NS {
 
-void sgd(const double* raw, float* const* streams, size_t n) {
+void sgd(const double* raw, float* const* streams, size_t n, const Ahead* ahead) {
   using V = Vec;
   const auto s = readScalars<sgd_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
@@ -17,7 +17,7 @@ void sgd(const double* raw, float* const* streams, size_t n) {
         with_flag(s.nesterov != 0, [&](auto nesterov) {
           float* const ptrs[3] = {streams[0], streams[1], hasMomentum ? streams[2] : streams[0]};
           const uint32_t written = hasMomentum ? 0b101u : 0b001u;
-          for_each_vector(ptrs, written, n, [&](float* const (&a)[3], size_t i) {
+          for_each_vector(ptrs, written, n, ahead, [&](float* const (&a)[3], size_t i) {
             auto p = V::load(a[0] + i);
             auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
             if constexpr (hasMomentum) {

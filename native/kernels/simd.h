@@ -31,6 +31,9 @@
 #else
 #error "define one FUSED_ISA_* when compiling a kernel translation unit"
 #endif
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+#include <xmmintrin.h>
+#endif
 
 namespace fused::FUSED_NS {
 
@@ -248,15 +251,44 @@ inline Vec::T vclamp(Vec::T x, Vec::T c) {
   return Vec::select_gt(lo, x, lo, Vec::select_gt(x, c, c, x));
 }
 
+// A hint to bring the cache line holding `p` in; never faults (a no-op on wasm). Written inline
+// in the loops that use it: GCC deems a function that only prefetches free of effects and
+// deletes calls to it when they are not inlined.
+inline void prefetch_line(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p, 0, 3);
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+  _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0);
+#else
+  (void)p;
+#endif
+}
+
 // Runs `body(ptrs, i)` over n elements of K parallel arrays, one vector at a time. The tail
 // (fewer than `width` elements) is staged through a zero-padded stack buffer so it goes
 // through exactly the same vector code: no scalar remainder loop whose rounding could differ.
 // Only the arrays flagged in `written` are copied back, so read-only inputs are never stored to.
+//
+// With `ahead`, each cache line's worth of elements first prefetches the next tensor's line at
+// the same offset, so that tensor's pages are in cache before its call starts.
 template <size_t K, class Body>
-inline void for_each_vector(float* const (&ptrs)[K], uint32_t written, size_t n, Body&& body) {
+inline void for_each_vector(float* const (&ptrs)[K], uint32_t written, size_t n, const Ahead* ahead, Body&& body) {
   constexpr size_t W = Vec::width;
+  constexpr size_t kLine = 64 / sizeof(float);
   size_t i = 0;
-  for (; i + W <= n; i += W) body(ptrs, i);
+#if defined(FUSED_ISA_WASM)
+  ahead = nullptr;  // nothing to prefetch with: keep one copy of the loop
+#endif
+  if (ahead != nullptr && ahead->n > 0) {
+    for (; i + W <= n; i += W) {
+      if (i % kLine == 0 && i < ahead->n)
+        for (const float* next : ahead->streams)
+          if (next != nullptr) prefetch_line(next + i);
+      body(ptrs, i);
+    }
+  } else {
+    for (; i + W <= n; i += W) body(ptrs, i);
+  }
   const size_t rest = n - i;
   if (rest == 0) return;
   alignas(64) float staged[K][W];
@@ -269,6 +301,12 @@ inline void for_each_vector(float* const (&ptrs)[K], uint32_t written, size_t n,
   body(tail, size_t(0));
   for (size_t k = 0; k < K; ++k)
     if (written & (1u << k)) std::memcpy(ptrs[k] + i, staged[k], rest * sizeof(float));
+}
+
+// The same without a next tensor (LAMB's per-tensor passes, the reductions).
+template <size_t K, class Body>
+inline void for_each_vector(float* const (&ptrs)[K], uint32_t written, size_t n, Body&& body) {
+  for_each_vector(ptrs, written, n, static_cast<const Ahead*>(nullptr), static_cast<Body&&>(body));
 }
 
 }  // namespace fused::FUSED_NS
