@@ -289,32 +289,24 @@ Napi::Value Pin(const Napi::CallbackInfo& info) {
   return handle;
 }
 
-// Calls visit(tensor, pointers, n, ahead) over every piece of a part of the step's work, ahead
-// being the next tensor when this piece ends its own (the kernel prefetches it as it goes).
-//
-// One kernel call per tensor is on purpose. Kernels that loop over all the tensors of a part
-// (scalars broadcast once) were measured: 2.4x faster for 1024 tensors of 16 elements in
-// cache, but 15-25% slower for 1024 separately allocated tensors of 1K with AVX-512 on 2
-// threads (equal with AVX2), the case a training loop has.
-template <class Visit>
-void forEachSlice(const StepArgs& args, const fused::Split& split, size_t part, Visit&& visit) {
-  std::vector<float*> ptrs(args.streams.size());
-  const size_t tensors = args.streams[0].length.size();
+// The pieces of one part of a step, in tensor order; tensors[i] is the tensor of piece i.
+void piecesOf(const StepArgs& args, const fused::Split& split, size_t part, std::vector<fused::Piece>& pieces,
+              std::vector<size_t>& tensors) {
+  const size_t streams = std::min(args.streams.size(), fused::kMaxStreams);
   split.forEachPiece(part, [&](size_t t, size_t b, size_t e) {
-    fused::Ahead ahead{};
-    const bool next = e == args.streams[0].length[t] && t + 1 < tensors;
-    for (size_t k = 0; k < ptrs.size(); ++k) {
+    fused::Piece piece{};
+    for (size_t k = 0; k < streams; ++k) {
       const Spans& stream = args.streams[k];
-      ptrs[k] = !stream.present || stream.data[t] == nullptr ? nullptr : stream.data[t] + b;
-      if (next && k < fused::kMaxStreams && stream.present) ahead.streams[k] = stream.data[t + 1];
+      piece.streams[k] = !stream.present || stream.data[t] == nullptr ? nullptr : stream.data[t] + b;
     }
-    ahead.n = next ? args.streams[0].length[t + 1] : 0;
-    visit(t, ptrs.data(), e - b, &ahead);
+    piece.n = e - b;
+    pieces.push_back(piece);
+    tensors.push_back(t);
   });
 }
 
-// Runs one step's kernel over all its tensors, split across the pool. Touches no JS: callable
-// from the JS thread (step) or a libuv worker (stepAsync).
+// Runs one step's kernel over all its tensors, split across the pool: one kernel call per part.
+// Touches no JS: callable from the JS thread (step) or a libuv worker (stepAsync).
 void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scalars) {
   const fused::Split split(args.streams[0].length, args.total);
   const size_t parts = split.parts();
@@ -323,9 +315,10 @@ void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scala
   if (kind < kindSpecs().size()) {
     const auto kernel = k.step[kind];
     pool.run(parts, [&](size_t part) {
-      forEachSlice(args, split, part, [&](size_t, float* const* ptrs, size_t n, const fused::Ahead* ahead) {
-        kernel(scalars.data(), ptrs, n, ahead);
-      });
+      std::vector<fused::Piece> pieces;
+      std::vector<size_t> tensors;
+      piecesOf(args, split, part, pieces, tensors);
+      kernel(scalars.data(), pieces.data(), pieces.size());
     });
     return;
   }
@@ -333,27 +326,31 @@ void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scala
   // are added up in part order (deterministic); pass 2 applies lr · trust, trust = ||p|| / ||u||
   // or 1. A part's pieces are consecutive tensors, so piece (part, t) has the unique slot
   // part + t: parts + tensors slots in all, however many tensors a part spans.
-  const size_t tensors = args.streams[0].length.size();
-  std::vector<double> sums((parts + tensors) * 2, 0.0);
+  const size_t tensorCount = args.streams[0].length.size();
+  std::vector<double> sums((parts + tensorCount) * 2, 0.0);
   pool.run(parts, [&](size_t part) {
-    forEachSlice(args, split, part, [&](size_t t, float* const* ptrs, size_t n, const fused::Ahead*) {
-      k.lambMoments(scalars.data(), ptrs, n, &sums[(part + t) * 2]);
-    });
+    std::vector<fused::Piece> pieces;
+    std::vector<size_t> tensors;
+    piecesOf(args, split, part, pieces, tensors);
+    for (size_t i = 0; i < pieces.size(); ++i)
+      k.lambMoments(scalars.data(), pieces[i].streams, pieces[i].n, &sums[(part + tensors[i]) * 2]);
   });
   const double lr = scalars[9];
-  std::vector<double> pSq(tensors, 0.0), uSq(tensors, 0.0);
+  std::vector<double> pSq(tensorCount, 0.0), uSq(tensorCount, 0.0);
   for (size_t part = 0; part < parts; ++part)
     split.forEachPiece(part, [&](size_t t, size_t, size_t) {
       pSq[t] += sums[(part + t) * 2];
       uSq[t] += sums[(part + t) * 2 + 1];
     });
-  std::vector<double> lrTrust(tensors);
-  for (size_t t = 0; t < tensors; ++t)
+  std::vector<double> lrTrust(tensorCount);
+  for (size_t t = 0; t < tensorCount; ++t)
     lrTrust[t] = pSq[t] > 0 && uSq[t] > 0 ? lr * (std::sqrt(pSq[t]) / std::sqrt(uSq[t])) : lr;
   pool.run(parts, [&](size_t part) {
-    forEachSlice(args, split, part, [&](size_t t, float* const* ptrs, size_t n, const fused::Ahead*) {
-      k.lambApply(scalars.data(), ptrs, n, lrTrust[t]);
-    });
+    std::vector<fused::Piece> pieces;
+    std::vector<size_t> tensors;
+    piecesOf(args, split, part, pieces, tensors);
+    for (size_t i = 0; i < pieces.size(); ++i)
+      k.lambApply(scalars.data(), pieces[i].streams, pieces[i].n, lrTrust[tensors[i]]);
   });
 }
 

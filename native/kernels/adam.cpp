@@ -5,7 +5,7 @@
 
 namespace fused::FUSED_NS {
 
-void adam(const double* raw, float* const* streams, size_t n, const Ahead* ahead) {
+FUSED_KERNEL void adam(const double* raw, const Piece* pieces, size_t count) {
   using V = Vec;
   const auto s = readScalars<adam_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), l2 = V::set1(float(s.l2)),
@@ -16,26 +16,28 @@ void adam(const double* raw, float* const* streams, size_t n, const Ahead* ahead
   with_flag(s.amsgrad != 0, [&](auto amsgrad) {
     with_flag(decay == 1, [&](auto useL2) {
       with_flag(decay == 2, [&](auto decoupled) {
-        float* const ptrs[5] = {streams[0], streams[1], streams[2], streams[3], amsgrad ? streams[4] : streams[3]};
-        const uint32_t written = amsgrad ? 0b11101u : 0b01101u;
-        for_each_vector(ptrs, written, n, ahead, [&](float* const (&a)[5], size_t i) {
-          auto p = V::load(a[0] + i);
-          auto g = V::mul(V::load(a[1] + i), gradScale);
-          if constexpr (useL2) g = V::add(g, V::mul(l2, p));
-          if constexpr (decoupled) p = V::mul(p, paramDecay);
-          auto m = V::load(a[2] + i);
-          m = V::add(m, V::mul(omb1, V::sub(g, m)));  // lerp(m, g, 1 - beta1), as torch
-          const auto v = V::add(V::mul(V::load(a[3] + i), beta2), V::mul(V::mul(omb2, g), g));
-          auto vUsed = v;
-          if constexpr (amsgrad) {
-            vUsed = vmax(V::load(a[4] + i), v);
-            V::store(a[4] + i, vUsed);
-          }
-          const auto denom = V::add(V::div(V::sqrt(vUsed), bc2Sqrt), eps);
-          p = V::sub(p, V::mul(stepSize, V::div(m, denom)));
-          V::store(a[0] + i, p);
-          V::store(a[2] + i, m);
-          V::store(a[3] + i, v);
+        for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
+          float* const ptrs[5] = {streams[0], streams[1], streams[2], streams[3], amsgrad ? streams[4] : streams[3]};
+          const uint32_t written = amsgrad ? 0b11101u : 0b01101u;
+          for_each_vector(ptrs, written, n, ahead, [&](float* const (&a)[5], size_t i) {
+            auto p = V::load(a[0] + i);
+            auto g = V::mul(V::load(a[1] + i), gradScale);
+            if constexpr (useL2) g = V::add(g, V::mul(l2, p));
+            if constexpr (decoupled) p = V::mul(p, paramDecay);
+            auto m = V::load(a[2] + i);
+            m = V::add(m, V::mul(omb1, V::sub(g, m)));  // lerp(m, g, 1 - beta1), as torch
+            const auto v = V::add(V::mul(V::load(a[3] + i), beta2), V::mul(V::mul(omb2, g), g));
+            auto vUsed = v;
+            if constexpr (amsgrad) {
+              vUsed = vmax(V::load(a[4] + i), v);
+              V::store(a[4] + i, vUsed);
+            }
+            const auto denom = V::add(V::div(V::sqrt(vUsed), bc2Sqrt), eps);
+            p = V::sub(p, V::mul(stepSize, V::div(m, denom)));
+            V::store(a[0] + i, p);
+            V::store(a[2] + i, m);
+            V::store(a[3] + i, v);
+          });
         });
       });
     });

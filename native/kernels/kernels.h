@@ -20,9 +20,18 @@ struct Ahead {
   size_t n;
 };
 
-// streams[k] points at element 0 of this slice of the k-th stream (nullptr if not enabled);
-// ahead is the next tensor to prefetch, or nullptr.
-using StepKernel = void (*)(const double* scalars, float* const* streams, size_t n, const Ahead* ahead);
+// One tensor's slice in a kernel call: streams[k] points at its first element in the k-th
+// stream (nullptr if that stream is not enabled), n elements long.
+struct Piece {
+  float* streams[kMaxStreams];
+  size_t n;
+};
+
+// Updates pieces[0 .. count) in order, each prefetching the next as it goes. One call covers a
+// thread's whole share of a step, so its scalars are read and broadcast once, not per tensor:
+// 1024 tensors of 16 elements run 2.2x faster than with a call per tensor, and 1024 separate
+// 1K tensors 5-15% faster (measured on a 2-vCPU EPYC VM, AVX-512).
+using StepKernel = void (*)(const double* scalars, const Piece* pieces, size_t count);
 
 struct KernelTable {
   const char* isa;

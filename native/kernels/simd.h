@@ -313,6 +313,29 @@ inline void for_each_vector(float* const (&ptrs)[K], uint32_t written, size_t n,
 
 namespace fused::FUSED_NS {
 
+// Calls f(streams, n, ahead) for every piece in order, ahead being the piece after it.
+template <class F>
+inline void for_each_piece(const Piece* pieces, size_t count, F&& f) {
+  for (size_t p = 0; p < count; ++p) {
+    Ahead ahead{};
+    if (p + 1 < count) {
+      for (size_t k = 0; k < kMaxStreams; ++k) ahead.streams[k] = pieces[p + 1].streams[k];
+      ahead.n = pieces[p + 1].n;
+    }
+    f(static_cast<float* const*>(pieces[p].streams), pieces[p].n, static_cast<const Ahead*>(&ahead));
+  }
+}
+
+// Marks a step kernel whose whole lambda nest must be inlined into it. Left alone, GCC keeps
+// the per-piece loop as a function of its own, which reads the kernel's broadcast constants
+// through a reference that any float store may alias (vector types alias floats), and so
+// reloads them in the hot loop.
+#if defined(__GNUC__) || defined(__clang__)
+#define FUSED_KERNEL __attribute__((flatten))
+#else
+#define FUSED_KERNEL
+#endif
+
 // Kernels get raw doubles from JS; copying into the struct avoids aliasing a double array as it.
 // (In the ISA namespace like everything here: an inline function shared by the per-ISA
 // translation units could otherwise be linked from the AVX-512 copy into the scalar path.)

@@ -4,7 +4,7 @@
 
 namespace fused::FUSED_NS {
 
-#define FUSED_DECLARE_KERNEL(kind, SCALARS, STREAMS) void kind(const double*, float* const*, size_t, const Ahead*);
+#define FUSED_DECLARE_KERNEL(kind, SCALARS, STREAMS) void kind(const double*, const Piece*, size_t);
 FUSED_STEP_KINDS(FUSED_DECLARE_KERNEL)
 #undef FUSED_DECLARE_KERNEL
 void lambMoments(const double*, float* const*, size_t, double*);

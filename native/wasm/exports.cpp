@@ -23,7 +23,11 @@ static const char kKinds[] = "{" FUSED_STEP_KINDS(FUSED_JSON_KIND) FUSED_JSON_KI
 FUSED_EXPORT(fo_kinds) const char* fo_kinds() { return kKinds; }
 
 FUSED_EXPORT(fo_step) void fo_step(int kind, const double* scalars, float* const* streams, int n) {
-  if (kind >= 0 && kind < int(fused::Kind::count)) k().step[kind](scalars, streams, size_t(n), nullptr);
+  if (kind < 0 || kind >= int(fused::Kind::count)) return;
+  fused::Piece piece{};
+  for (size_t s = 0; s < fused::kMaxStreams; ++s) piece.streams[s] = streams[s];
+  piece.n = size_t(n);
+  k().step[kind](scalars, &piece, 1);
 }
 
 FUSED_EXPORT(fo_lamb_moments) void fo_lamb_moments(const double* scalars, float* const* streams, int n, double* sums) {
