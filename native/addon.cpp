@@ -17,7 +17,6 @@
 
 namespace {
 
-
 bool fail(Napi::Env env, bool range, const std::string& message) {
   if (range) Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
   else Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
@@ -289,9 +288,9 @@ Napi::Value Pin(const Napi::CallbackInfo& info) {
   return handle;
 }
 
-// The pieces of one part of a step, in tensor order; tensors[i] is the tensor of piece i.
+// The pieces of one part of a step, in tensor order; with `tensors`, the tensor of each too.
 void piecesOf(const StepArgs& args, const fused::Split& split, size_t part, std::vector<fused::Piece>& pieces,
-              std::vector<size_t>& tensors) {
+              std::vector<size_t>* tensors = nullptr) {
   const size_t streams = std::min(args.streams.size(), fused::kMaxStreams);
   split.forEachPiece(part, [&](size_t t, size_t b, size_t e) {
     fused::Piece piece{};
@@ -301,7 +300,7 @@ void piecesOf(const StepArgs& args, const fused::Split& split, size_t part, std:
     }
     piece.n = e - b;
     pieces.push_back(piece);
-    tensors.push_back(t);
+    if (tensors != nullptr) tensors->push_back(t);
   });
 }
 
@@ -316,8 +315,7 @@ void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scala
     const auto kernel = k.step[kind];
     pool.run(parts, [&](size_t part) {
       std::vector<fused::Piece> pieces;
-      std::vector<size_t> tensors;
-      piecesOf(args, split, part, pieces, tensors);
+      piecesOf(args, split, part, pieces);
       kernel(scalars.data(), pieces.data(), pieces.size());
     });
     return;
@@ -331,7 +329,7 @@ void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scala
   pool.run(parts, [&](size_t part) {
     std::vector<fused::Piece> pieces;
     std::vector<size_t> tensors;
-    piecesOf(args, split, part, pieces, tensors);
+    piecesOf(args, split, part, pieces, &tensors);
     for (size_t i = 0; i < pieces.size(); ++i)
       k.lambMoments(scalars.data(), pieces[i].streams, pieces[i].n, &sums[(part + tensors[i]) * 2]);
   });
@@ -348,7 +346,7 @@ void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scala
   pool.run(parts, [&](size_t part) {
     std::vector<fused::Piece> pieces;
     std::vector<size_t> tensors;
-    piecesOf(args, split, part, pieces, tensors);
+    piecesOf(args, split, part, pieces, &tensors);
     for (size_t i = 0; i < pieces.size(); ++i)
       k.lambApply(scalars.data(), pieces[i].streams, pieces[i].n, lrTrust[tensors[i]]);
   });
