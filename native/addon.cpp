@@ -1,5 +1,5 @@
-// The N-API surface: unwrap and validate arguments, then make one kernel call per step over
-// all tensors of a group. Every check happens before any memory is touched; errors become
+// The N-API surface: unwrap and validate arguments, then run each step over all tensors of a
+// group in one N-API call (one kernel call per part of the work). Every check happens before any memory is touched; errors become
 // JS TypeError/RangeError naming the argument (C++ exceptions are disabled).
 #include <napi.h>
 
@@ -10,10 +10,6 @@
 
 #include "dispatch.h"
 #include "pool.h"
-
-#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
-#include <xmmintrin.h>
-#endif
 
 namespace {
 
@@ -291,7 +287,7 @@ Napi::Value Pin(const Napi::CallbackInfo& info) {
 // The pieces of one part of a step, in tensor order; with `tensors`, the tensor of each too.
 void piecesOf(const StepArgs& args, const fused::Split& split, size_t part, std::vector<fused::Piece>& pieces,
               std::vector<size_t>* tensors = nullptr) {
-  const size_t streams = std::min(args.streams.size(), fused::kMaxStreams);
+  const size_t streams = args.streams.size();  // at most kMaxStreams (checked in kernels.h)
   split.forEachPiece(part, [&](size_t t, size_t b, size_t e) {
     fused::Piece piece{};
     for (size_t k = 0; k < streams; ++k) {
