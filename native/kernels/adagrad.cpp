@@ -10,16 +10,13 @@ FUSED_KERNEL void adagrad(const double* raw, const Piece* pieces, size_t count) 
   const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
              clr = V::set1(float(s.clr)), eps = V::set1(float(s.eps));
   with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
-    for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
-      float* const ptrs[3] = {streams[0], streams[1], streams[2]};
-      for_each_vector(ptrs, 0b101u, n, ahead, [&](float* const (&a)[3], size_t i) {
-        const auto p = V::load(a[0] + i);
-        auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
-        const auto sum = V::add(V::load(a[2] + i), V::mul(g, g));
-        const auto denom = V::add(V::sqrt(sum), eps);
-        V::store(a[2] + i, sum);
-        V::store(a[0] + i, V::sub(p, V::mul(clr, V::div(g, denom))));
-      });
+    for_each_element<3>(pieces, count, 0b101u, [&](float* const (&a)[3], size_t i) {
+      const auto p = V::load(a[0] + i);
+      auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
+      const auto sum = V::add(V::load(a[2] + i), V::mul(g, g));
+      const auto denom = V::add(V::sqrt(sum), eps);
+      V::store(a[2] + i, sum);
+      V::store(a[0] + i, V::sub(p, V::mul(clr, V::div(g, denom))));
     });
   });
 }

@@ -8,58 +8,43 @@ namespace fused::FUSED_NS {
 // slow += alpha · (fast − slow); fast = slow
 FUSED_KERNEL void lookahead(const double* raw, const Piece* pieces, size_t count) {
   const auto alpha = Vec::set1(float(readScalars<lookahead_scalars>(raw).alpha));
-  for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
-    float* const ptrs[2] = {streams[0], streams[1]};
-    for_each_vector(ptrs, 0b11u, n, ahead, [&](float* const (&a)[2], size_t i) {
-      auto slow = Vec::load(a[0] + i);
-      slow = Vec::add(slow, Vec::mul(alpha, Vec::sub(Vec::load(a[1] + i), slow)));
-      Vec::store(a[0] + i, slow);
-      Vec::store(a[1] + i, slow);
-    });
+  for_each_element<2>(pieces, count, 0b11u, [&](float* const (&a)[2], size_t i) {
+    auto slow = Vec::load(a[0] + i);
+    slow = Vec::add(slow, Vec::mul(alpha, Vec::sub(Vec::load(a[1] + i), slow)));
+    Vec::store(a[0] + i, slow);
+    Vec::store(a[1] + i, slow);
   });
 }
 
 FUSED_KERNEL void scale(const double* raw, const Piece* pieces, size_t count) {
   const auto factor = Vec::set1(float(readScalars<scale_scalars>(raw).factor));
-  for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
-    float* const ptrs[1] = {streams[0]};
-    for_each_vector(ptrs, 0b1u, n, ahead, [&](float* const (&a)[1], size_t i) {
-      Vec::store(a[0] + i, Vec::mul(Vec::load(a[0] + i), factor));
-    });
+  for_each_element<1>(pieces, count, 0b1u, [&](float* const (&a)[1], size_t i) {
+    Vec::store(a[0] + i, Vec::mul(Vec::load(a[0] + i), factor));
   });
 }
 
 // dst += scale · src
 FUSED_KERNEL void accumulate(const double* raw, const Piece* pieces, size_t count) {
   const auto k = Vec::set1(float(readScalars<accumulate_scalars>(raw).scale));
-  for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
-    float* const ptrs[2] = {streams[0], streams[1]};
-    for_each_vector(ptrs, 0b01u, n, ahead, [&](float* const (&a)[2], size_t i) {
-      Vec::store(a[0] + i, Vec::add(Vec::load(a[0] + i), Vec::mul(k, Vec::load(a[1] + i))));
-    });
+  for_each_element<2>(pieces, count, 0b01u, [&](float* const (&a)[2], size_t i) {
+    Vec::store(a[0] + i, Vec::add(Vec::load(a[0] + i), Vec::mul(k, Vec::load(a[1] + i))));
   });
 }
 
 FUSED_KERNEL void clamp(const double* raw, const Piece* pieces, size_t count) {
   const auto c = Vec::set1(float(readScalars<clamp_scalars>(raw).clipValue));
-  for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
-    float* const ptrs[1] = {streams[0]};
-    for_each_vector(ptrs, 0b1u, n, ahead, [&](float* const (&a)[1], size_t i) {
-      Vec::store(a[0] + i, vclamp(Vec::load(a[0] + i), c));
-    });
+  for_each_element<1>(pieces, count, 0b1u, [&](float* const (&a)[1], size_t i) {
+    Vec::store(a[0] + i, vclamp(Vec::load(a[0] + i), c));
   });
 }
 
 // a += b; c += b; d += b: the streaming probe the benchmark measures optimizers against.
 FUSED_KERNEL void probe(const double*, const Piece* pieces, size_t count) {
-  for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
-    float* const ptrs[4] = {streams[0], streams[1], streams[2], streams[3]};
-    for_each_vector(ptrs, 0b1101u, n, ahead, [&](float* const (&a)[4], size_t i) {
-      const auto b = Vec::load(a[1] + i);
-      Vec::store(a[0] + i, Vec::add(Vec::load(a[0] + i), b));
-      Vec::store(a[2] + i, Vec::add(Vec::load(a[2] + i), b));
-      Vec::store(a[3] + i, Vec::add(Vec::load(a[3] + i), b));
-    });
+  for_each_element<4>(pieces, count, 0b1101u, [&](float* const (&a)[4], size_t i) {
+    const auto b = Vec::load(a[1] + i);
+    Vec::store(a[0] + i, Vec::add(Vec::load(a[0] + i), b));
+    Vec::store(a[2] + i, Vec::add(Vec::load(a[2] + i), b));
+    Vec::store(a[3] + i, Vec::add(Vec::load(a[3] + i), b));
   });
 }
 

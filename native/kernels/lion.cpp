@@ -10,16 +10,13 @@ FUSED_KERNEL void lion(const double* raw, const Piece* pieces, size_t count) {
   const auto gradScale = V::set1(float(s.gradScale)), paramDecay = V::set1(float(s.paramDecay)),
              lr = V::set1(float(s.lr)), beta1 = V::set1(float(s.beta1)), omb1 = V::set1(float(s.oneMinusBeta1)),
              beta2 = V::set1(float(s.beta2)), omb2 = V::set1(float(s.oneMinusBeta2));
-  for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
-    float* const ptrs[3] = {streams[0], streams[1], streams[2]};
-    for_each_vector(ptrs, 0b101u, n, ahead, [&](float* const (&a)[3], size_t i) {
-      const auto g = V::mul(V::load(a[1] + i), gradScale);
-      const auto m = V::load(a[2] + i);
-      const auto c = V::add(V::mul(beta1, m), V::mul(omb1, g));
-      const auto p = V::sub(V::mul(V::load(a[0] + i), paramDecay), V::mul(lr, vsign(c)));
-      V::store(a[0] + i, p);
-      V::store(a[2] + i, V::add(V::mul(beta2, m), V::mul(omb2, g)));
-    });
+  for_each_element<3>(pieces, count, 0b101u, [&](float* const (&a)[3], size_t i) {
+    const auto g = V::mul(V::load(a[1] + i), gradScale);
+    const auto m = V::load(a[2] + i);
+    const auto c = V::add(V::mul(beta1, m), V::mul(omb1, g));
+    const auto p = V::sub(V::mul(V::load(a[0] + i), paramDecay), V::mul(lr, vsign(c)));
+    V::store(a[0] + i, p);
+    V::store(a[2] + i, V::add(V::mul(beta2, m), V::mul(omb2, g)));
   });
 }
 

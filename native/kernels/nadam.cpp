@@ -13,21 +13,18 @@ FUSED_KERNEL void nadam(const double* raw, const Piece* pieces, size_t count) {
              omb2 = V::set1(float(s.oneMinusBeta2)), bc2 = V::set1(float(s.bc2)), eps = V::set1(float(s.eps)),
              gradStep = V::set1(float(s.gradStep)), avgStep = V::set1(float(s.avgStep));
   with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
-    for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
-      float* const ptrs[4] = {streams[0], streams[1], streams[2], streams[3]};
-      for_each_vector(ptrs, 0b1101u, n, ahead, [&](float* const (&a)[4], size_t i) {
-        auto p = V::load(a[0] + i);
-        auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
-        auto m = V::load(a[2] + i);
-        m = V::add(m, V::mul(omb1, V::sub(g, m)));
-        const auto v = V::add(V::mul(V::load(a[3] + i), beta2), V::mul(V::mul(omb2, g), g));
-        const auto denom = V::add(V::sqrt(V::div(v, bc2)), eps);
-        p = V::sub(p, V::mul(gradStep, V::div(g, denom)));
-        p = V::sub(p, V::mul(avgStep, V::div(m, denom)));
-        V::store(a[0] + i, p);
-        V::store(a[2] + i, m);
-        V::store(a[3] + i, v);
-      });
+    for_each_element<4>(pieces, count, 0b1101u, [&](float* const (&a)[4], size_t i) {
+      auto p = V::load(a[0] + i);
+      auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
+      auto m = V::load(a[2] + i);
+      m = V::add(m, V::mul(omb1, V::sub(g, m)));
+      const auto v = V::add(V::mul(V::load(a[3] + i), beta2), V::mul(V::mul(omb2, g), g));
+      const auto denom = V::add(V::sqrt(V::div(v, bc2)), eps);
+      p = V::sub(p, V::mul(gradStep, V::div(g, denom)));
+      p = V::sub(p, V::mul(avgStep, V::div(m, denom)));
+      V::store(a[0] + i, p);
+      V::store(a[2] + i, m);
+      V::store(a[3] + i, v);
     });
   });
 }

@@ -15,23 +15,20 @@ FUSED_KERNEL void radam(const double* raw, const Piece* pieces, size_t count) {
              rect = V::set1(float(s.rect));
   with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
     with_flag(s.rectified != 0, [&](auto rectified) {
-      for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
-        float* const ptrs[4] = {streams[0], streams[1], streams[2], streams[3]};
-        for_each_vector(ptrs, 0b1101u, n, ahead, [&](float* const (&a)[4], size_t i) {
-          const auto p = V::load(a[0] + i);
-          auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
-          auto m = V::load(a[2] + i);
-          m = V::add(m, V::mul(omb1, V::sub(g, m)));
-          const auto v = V::add(V::mul(V::load(a[3] + i), beta2), V::mul(V::mul(omb2, g), g));
-          auto update = V::mul(V::div(m, bc1), lr);
-          if constexpr (rectified) {
-            const auto adaptive = V::div(bc2Sqrt, V::add(V::sqrt(v), eps));
-            update = V::mul(V::mul(update, adaptive), rect);
-          }
-          V::store(a[0] + i, V::sub(p, update));
-          V::store(a[2] + i, m);
-          V::store(a[3] + i, v);
-        });
+      for_each_element<4>(pieces, count, 0b1101u, [&](float* const (&a)[4], size_t i) {
+        const auto p = V::load(a[0] + i);
+        auto g = effective_grad<decltype(hasWd)::value>(a[1] + i, p, gradScale, wd);
+        auto m = V::load(a[2] + i);
+        m = V::add(m, V::mul(omb1, V::sub(g, m)));
+        const auto v = V::add(V::mul(V::load(a[3] + i), beta2), V::mul(V::mul(omb2, g), g));
+        auto update = V::mul(V::div(m, bc1), lr);
+        if constexpr (rectified) {
+          const auto adaptive = V::div(bc2Sqrt, V::add(V::sqrt(v), eps));
+          update = V::mul(V::mul(update, adaptive), rect);
+        }
+        V::store(a[0] + i, V::sub(p, update));
+        V::store(a[2] + i, m);
+        V::store(a[3] + i, v);
       });
     });
   });

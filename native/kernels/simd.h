@@ -326,6 +326,17 @@ inline void for_each_piece(const Piece* pieces, size_t count, F&& f) {
   }
 }
 
+// for_each_vector over every piece, with the piece's first K streams as the arrays: the usual
+// shape of a step kernel (those that alias an absent stream to another build their own).
+template <size_t K, class Body>
+inline void for_each_element(const Piece* pieces, size_t count, uint32_t written, Body&& body) {
+  for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
+    float* ptrs[K];
+    for (size_t k = 0; k < K; ++k) ptrs[k] = streams[k];
+    for_each_vector(ptrs, written, n, ahead, body);
+  });
+}
+
 // Marks a step kernel whose whole lambda nest must be inlined into it. Left alone, GCC keeps
 // the per-piece loop as a function of its own, which reads the kernel's broadcast constants
 // through a reference that any float store may alias (vector types alias floats), and so

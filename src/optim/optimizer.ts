@@ -116,9 +116,10 @@ export abstract class Optimizer<Options extends object> {
 
   /**
    * The usual shape of planGroup: creates missing state with `init` (installed only when the
-   * step runs; `buffers` are the state buffers this step uses, which `init` provides), groups parameters by their next step count (parameters that missed steps have
-   * their own: one backend call per count, one per group in the usual case), plans one call per
-   * count, and advances the counts after the calls ran. When the group's parameters, arrays and
+   * step runs; `buffers` are the state buffers this step uses, which `init` provides), groups
+   * parameters by their next step count (parameters that missed steps have their own: one
+   * backend call per count, one per group in the usual case), plans one call per count, and
+   * advances the counts after the calls ran. When the group's parameters, arrays and
    * state are those of its last step (the steady state of a training loop), the last step's
    * call site and its lists are reused as they are.
    */
