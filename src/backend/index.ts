@@ -1,7 +1,8 @@
 // Backend selection. The choice is made on first use from FUSED_OPTIM_BACKEND, FUSED_OPTIM_ISA
 // and FUSED_OPTIM_THREADS, and can be changed later with useBackend / useIsa / setThreads.
+import { type AddonSource, loadAddon } from './addon-loader';
 import { jsBackend } from './js';
-import { loadAddon, type NativeBackend, nativeBackend } from './native';
+import { type NativeBackend, nativeBackend } from './native';
 import { loadWasm } from './wasm';
 import type { Backend, BackendName } from './types';
 
@@ -17,20 +18,37 @@ export interface BackendInfo {
   isas: string[];
   /** Why the native backend is unavailable, when it is. */
   nativeError?: string;
+  /** The native addon file loaded, and where it came from (FUSED_OPTIM_ADDON, local build, prebuild). */
+  addonFile?: string;
+  addonSource?: AddonSource;
+  /** Addon files passed over before the one loaded (or all of them), each with the reason. */
+  addonSkipped: string[];
 }
 
 let native: NativeBackend | Error | undefined;
+let addonLoad: ReturnType<typeof loadAddon> | undefined;
 let current: Backend | undefined;
 
 function warn(message: string): void {
   process.emitWarning(message, { code: 'FUSED_OPTIM' });
 }
 
+// Keyed on the process, not this module: the ESM and CJS entries loaded together print it once.
+const FALLBACK_WARNED = Symbol.for('fused-optim.fallback-warned');
+
+function warnOnce(key: symbol, message: string): void {
+  const flags = globalThis as unknown as Record<symbol, boolean>;
+  if (flags[key]) return;
+  flags[key] = true;
+  warn(message);
+}
+
 function getNative(): NativeBackend | Error {
   if (native !== undefined) return native;
-  const addon = loadAddon();
-  if (addon instanceof Error) {
-    native = addon;
+  addonLoad = loadAddon();
+  const { addon } = addonLoad;
+  if (addon === null) {
+    native = new Error(`no native addon loaded (${addonLoad.skipped.join('; ')})`);
     return native;
   }
   native = nativeBackend(addon);
@@ -77,8 +95,8 @@ export function getBackend(): Backend {
   if (!(n instanceof Error)) return (current = n);
   if (wanted === 'native') throw new Error(`FUSED_OPTIM_BACKEND=native but the native addon cannot load: ${n.message}`);
   const w = getWasm();
-  const fallback = w instanceof Error ? 'the pure-TypeScript backend' : 'the WebAssembly backend (one thread)';
-  warn(`native addon unavailable (${n.message}); using ${fallback}. Build it with: npx fused-optim build`);
+  const fallback = w instanceof Error ? 'the pure-TypeScript backend' : 'the WebAssembly backend (one thread, same results)';
+  warnOnce(FALLBACK_WARNED, `${n.message}; using ${fallback}. For native speed: npx fused-optim build`);
   return (current = w instanceof Error ? jsBackend : w);
 }
 
@@ -125,8 +143,13 @@ export function backendInfo(): BackendInfo {
   const nativeInfo = n instanceof Error ? null : n.addon.info();
   const info: BackendInfo =
     backend.name === 'native' && nativeInfo
-      ? { name: 'native', isa: nativeInfo.isa, threads: nativeInfo.threads, isas: nativeInfo.isas }
-      : { name: backend.name, isa: backend.name, threads: 1, isas: nativeInfo?.isas ?? [] };
+      ? { name: 'native', isa: nativeInfo.isa, threads: nativeInfo.threads, isas: nativeInfo.isas, addonSkipped: [] }
+      : { name: backend.name, isa: backend.name, threads: 1, isas: nativeInfo?.isas ?? [], addonSkipped: [] };
   if (n instanceof Error) info.nativeError = n.message;
+  info.addonSkipped = [...(addonLoad?.skipped ?? [])];
+  if (addonLoad?.file !== undefined) {
+    info.addonFile = addonLoad.file;
+    info.addonSource = addonLoad.source;
+  }
   return info;
 }
