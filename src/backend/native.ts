@@ -1,5 +1,5 @@
-import { lengthsHold } from '../functional/plan';
-import { onResizableBuffer } from '../functional/validate';
+import { onResizableBuffer } from './engine';
+import { lengthsHold } from './stream-cache';
 import { type Backend, type Kind, REDUCE_OP_CODES, type StreamCache } from './types';
 
 interface KindLayout {
