@@ -37,8 +37,13 @@ export function onMusl(): boolean {
 
 function tryLoad(file: string, root: string | null): Addon | string {
   if (!existsSync(file)) return 'not found';
+  // require() would run a .js or parse a .json; through its cache, ESM and CJS share one instance
+  if (!file.endsWith('.node')) return 'not a .node file';
   try {
-    return createRequire(join(root ?? process.cwd(), 'package.json'))(file) as Addon;
+    const addon = createRequire(join(root ?? process.cwd(), 'package.json'))(file) as Partial<Addon>;
+    for (const name of ['info', 'kinds', 'step', 'stepAsync', 'pin', 'reduce', 'selectIsa', 'setThreads', 'wake'] as const)
+      if (typeof addon[name] !== 'function') return `not a fused-optim addon (no ${name}())`;
+    return addon as Addon;
   } catch (e) {
     // dlopen errors repeat the path; the candidate's name already says it
     return (e instanceof Error ? e.message : String(e)).split(file).join('').replace(/^[\s:]+/, '') || 'failed to load';
