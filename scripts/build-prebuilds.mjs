@@ -11,8 +11,9 @@
 // sources are compiled by CMakeLists.txt itself (the same source lists and per-ISA flags as
 // `npx fused-optim build`), with the Node-API headers of the node-addon-api and node-api-headers
 // packages in node_modules: nothing is downloaded from nodejs.org. The arm64 build uses bullseye's
-// cross compiler. Fixed paths, no debug info and a stripped output make rebuilds byte-identical
-// (`--twice` builds each binary twice and compares).
+// cross compiler. Builds are incremental (make, in build folders kept in the chroot; `--clean` starts
+// afresh); fixed paths, no debug info and a stripped output make them byte-identical to a clean
+// build (`--twice` also builds each binary from scratch and compares).
 //
 // It writes prebuilds/inputs.sha256, the SHA-256 of every input below; a test compares it with the
 // current sources, so a kernel changed without rebuilding the prebuilds cannot go unnoticed. Then it
@@ -125,27 +126,37 @@ function ensureChroot(chroot, mirror) {
   }
 }
 
-/** Copies what CMakeLists.txt needs to /fused-optim/src in the chroot (always a fresh copy). */
+/**
+ * Mirrors what CMakeLists.txt needs into /fused-optim/src in the chroot, rewriting only the files
+ * whose content changed (and deleting the ones gone), so that make rebuilds only what changed.
+ */
 function stageSources(chroot) {
   const src = join(chroot, 'fused-optim', 'src');
-  rmSync(src, { recursive: true, force: true });
-  mkdirSync(src, { recursive: true });
-  cpSync(join(root, 'native'), join(src, 'native'), { recursive: true, filter: (f) => !f.includes(`${join('native', 'wasm')}`) });
-  cpSync(join(root, 'CMakeLists.txt'), join(src, 'CMakeLists.txt'));
+  const wanted = new Map([[join(src, 'CMakeLists.txt'), join(root, 'CMakeLists.txt')]]);
+  for (const f of filesUnder(join(root, 'native'), (x) => !relative(join(root, 'native'), x).startsWith('wasm')))
+    wanted.set(join(src, relative(root, f)), f);
   for (const [name, dir] of Object.entries(headerDirs())) {
     if (!existsSync(dir)) throw new Error(`${dir} is missing: run npm ci first`);
-    mkdirSync(join(src, 'include', name), { recursive: true });
-    for (const f of filesUnder(dir, (x) => x.endsWith('.h'))) cpSync(f, join(src, 'include', name, relative(dir, f)));
+    for (const f of filesUnder(dir, (x) => x.endsWith('.h'))) wanted.set(join(src, 'include', name, relative(dir, f)), f);
   }
-  return '/fused-optim/src';
+  let changed = 0;
+  for (const [to, from] of wanted) {
+    const content = readFileSync(from);
+    if (existsSync(to) && readFileSync(to).equals(content)) continue;
+    mkdirSync(dirname(to), { recursive: true });
+    writeFileSync(to, content);
+    changed++;
+  }
+  for (const f of filesUnder(src)) if (!wanted.has(f)) rmSync(f), changed++;
+  console.log(`== sources staged in ${src}: ${changed} of ${wanted.size} files changed since the last run`);
 }
 
-function buildOne(chroot, arch, buildDir) {
+function buildOne(chroot, arch, buildDir, clean) {
   const { processor, compiler } = TARGETS[arch];
   const cross = arch === 'x64' ? '' : `-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=${processor} `;
   inChroot(
     chroot,
-    `rm -rf ${buildDir}
+    `${clean ? `rm -rf ${buildDir}` : ':'}
      cmake -S /fused-optim/src -B ${buildDir} -DCMAKE_BUILD_TYPE=Release ${cross}-DCMAKE_CXX_COMPILER=${compiler} \\
        '-DCMAKE_JS_INC=/fused-optim/src/include/node-api-headers;/fused-optim/src/include/node-addon-api' \\
        '-DCMAKE_SHARED_LINKER_FLAGS=${LINK_FLAGS}' > ${buildDir}.configure.log
@@ -173,6 +184,7 @@ function checkBinary(file, arch) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const twice = args.includes('--twice');
+  const fromScratch = args.includes('--clean');
   const smoke = !args.includes('--no-smoke');
   const cache = process.env.FUSED_OPTIM_CACHE ?? join(homedir(), '.cache', 'fused-optim');
   const mirror = process.env.DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
@@ -184,9 +196,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     stageSources(chroot);
     for (const arch of Object.keys(TARGETS)) {
       console.log(`== linux-${arch}: CMakeLists.txt in the bullseye chroot, ${LINK_FLAGS}`);
-      const built = buildOne(chroot, arch, `/fused-optim/build-${arch}`);
+      const built = buildOne(chroot, arch, `/fused-optim/build-${arch}`, fromScratch);
       if (twice) {
-        const again = buildOne(chroot, arch, `/fused-optim/build-${arch}-again`);
+        const again = buildOne(chroot, arch, `/fused-optim/build-${arch}-again`, true);
         if (sha256(again) !== sha256(built)) throw new Error(`linux-${arch}: two builds of the same sources differ (${built}, ${again})`);
         console.log('   rebuilt: byte-identical');
       }
