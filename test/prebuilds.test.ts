@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mapsShowMusl, onMusl } from '../src/backend/addon-loader';
 import { machineIsas } from './helpers';
 
 const root = join(__dirname, '..');
@@ -92,6 +93,18 @@ describe('addon loading order', () => {
   });
 });
 
+describe('musl detection (the prebuilds need glibc)', () => {
+  it('recognises musl mapped into a process, and not glibc', () => {
+    expect(mapsShowMusl('7f3a1c000000-7f3a1c014000 r--p 00000000 08:01 131 /lib/ld-musl-x86_64.so.1\n')).toBe(true);
+    expect(mapsShowMusl('ffff9a000000-ffff9a0a0000 r-xp 00000000 08:01 77 /usr/lib/libc.musl-aarch64.so.1\n')).toBe(true);
+    expect(mapsShowMusl('7f3a1c000000-7f3a1c028000 r--p 00000000 08:01 412 /usr/lib/x86_64-linux-gnu/libc.so.6\n')).toBe(false);
+  });
+
+  it('finds glibc in this process, so the prebuild is tried', () => {
+    expect(onMusl()).toBe(false);
+  });
+});
+
 describe('the npm package', () => {
   let work: string;
   let tarball: string;
@@ -115,6 +128,10 @@ describe('the npm package', () => {
         'scripts/cli.mjs', 'scripts/build-addon.mjs', 'examples/train-demo.mjs', 'README.md', 'package.json',
       ]),
     );
+  });
+
+  it('ships the LICENSE file when the repository has one', () => {
+    expect(files.includes('LICENSE')).toBe(existsSync(join(root, 'LICENSE')));
   });
 
   it('leaves out tests, fixture generators, maintainer scripts and local builds', () => {

@@ -24,11 +24,16 @@ export const PREBUILT_PLATFORMS = ['linux-x64', 'linux-arm64'];
 
 const ADDON_NAME = 'fused_optim.node';
 
+/** Whether a /proc/<pid>/maps listing shows musl's dynamic loader or libc mapped. */
+export function mapsShowMusl(maps: string): boolean {
+  return /\/ld-musl-[\w-]+\.so|\/libc\.musl-[\w-]+\.so/.test(maps);
+}
+
 /** True when this process runs on musl libc (Alpine): glibc binaries must not be loaded into it. */
 export function onMusl(): boolean {
   if (process.platform !== 'linux') return false;
   try {
-    return /\/ld-musl-|\/libc\.musl-/.test(readFileSync('/proc/self/maps', 'utf8'));
+    return mapsShowMusl(readFileSync('/proc/self/maps', 'utf8'));
   } catch {
     const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
     return header !== undefined && header.glibcVersionRuntime === undefined;
@@ -64,7 +69,11 @@ export function loadAddon(env: NodeJS.ProcessEnv = process.env): AddonLoad {
   if (explicit) {
     const loaded = attempt('FUSED_OPTIM_ADDON', resolve(explicit), `FUSED_OPTIM_ADDON=${explicit}`);
     if (loaded) return loaded;
-    process.emitWarning(`${skipped.at(-1)}; trying the other addon files`, { code: 'FUSED_OPTIM' });
+    // once per process, though the ESM and CJS entries each load
+    const flags = globalThis as unknown as Record<symbol, boolean>;
+    const warned = Symbol.for(`fused-optim.addon-warned:${explicit}`);
+    if (!flags[warned]) process.emitWarning(`${skipped.at(-1)}; trying the other addon files`, { code: 'FUSED_OPTIM' });
+    flags[warned] = true;
   }
   if (root === null) {
     skipped.push('local build and prebuilds: cannot locate the fused-optim package folder');
