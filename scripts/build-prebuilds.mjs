@@ -157,11 +157,12 @@ function buildOne(chroot, arch, buildDir, clean) {
   inChroot(
     chroot,
     `${clean ? `rm -rf ${buildDir}` : ':'}
+     echo "   $(${compiler} --version | head -n1)"
      cmake -S /fused-optim/src -B ${buildDir} -DCMAKE_BUILD_TYPE=Release ${cross}-DCMAKE_CXX_COMPILER=${compiler} \\
        '-DCMAKE_JS_INC=/fused-optim/src/include/node-api-headers;/fused-optim/src/include/node-addon-api' \\
-       '-DCMAKE_SHARED_LINKER_FLAGS=${LINK_FLAGS}' > ${buildDir}.configure.log
-     cmake --build ${buildDir} -j ${cpuCount()} > ${buildDir}.build.log
-     echo "   $(${compiler} --version | head -n1)"`,
+       '-DCMAKE_SHARED_LINKER_FLAGS=${LINK_FLAGS}' > ${buildDir}.configure.log 2>&1 || { tail -n 40 ${buildDir}.configure.log; exit 1; }
+     cmake --build ${buildDir} -j ${cpuCount()} > ${buildDir}.build.log 2>&1 || { tail -n 80 ${buildDir}.build.log; exit 1; }
+     echo "   compiled $(grep -c 'Building CXX' ${buildDir}.build.log) files$(grep -q 'Linking CXX' ${buildDir}.build.log && echo ', linked' || echo ', nothing to link')"`,
   );
   return join(chroot, buildDir, 'fused_optim.node');
 }

@@ -1,7 +1,7 @@
 // The prebuilt addons shipped in the package (scripts/build-prebuilds.mjs) and the addon loading
 // order: FUSED_OPTIM_ADDON → local build → prebuilds/<platform>-<arch> → wasm → TS.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,7 +149,7 @@ describe('the npm package', () => {
   it('installed offline into a fresh project, loads the prebuild for this platform on the best ISA, and runs no script', () => {
     const project = join(work, 'project');
     rmSync(project, { recursive: true, force: true });
-    spawnSync('mkdir', ['-p', project]);
+    mkdirSync(project, { recursive: true });
     writeFileSync(join(project, 'package.json'), '{ "name": "consumer", "private": true }\n');
     const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--foreground-scripts', tarball], { cwd: project, encoding: 'utf8' });
     expect(install.status, install.stderr).toBe(0);
