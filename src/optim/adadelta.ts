@@ -15,6 +15,7 @@ export interface AdadeltaOptions {
 
 /** Adadelta (Zeiler, 2012), as torch.optim.Adadelta. */
 export class Adadelta extends Optimizer<AdadeltaOptions> {
+  protected override readonly stateType = 'Adadelta';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdadeltaOptions> = {}) {
     super(params, { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }, options);
   }

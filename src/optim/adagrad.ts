@@ -16,6 +16,7 @@ export interface AdagradOptions {
 
 /** Adagrad (Duchi et al., 2011), as torch.optim.Adagrad. */
 export class Adagrad extends Optimizer<AdagradOptions> {
+  protected override readonly stateType = 'Adagrad';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdagradOptions> = {}) {
     super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, options);
   }

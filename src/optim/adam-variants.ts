@@ -53,6 +53,7 @@ const ADAM_LIKE = { betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDe
 
 /** Adamax, the infinity-norm Adam (Kingma & Ba, 2015), as torch.optim.Adamax. */
 export class Adamax extends AdamLike<AdamLikeOptions> {
+  protected override readonly stateType = 'Adamax';
   protected readonly bufferNames = ['expAvg', 'expInf'];
   protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
     planAdamax(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expInf'), o, site.cache);
@@ -63,6 +64,7 @@ export class Adamax extends AdamLike<AdamLikeOptions> {
 
 /** NAdam (Dozat, 2016) with PyTorch 2.x's μ schedule, as torch.optim.NAdam. */
 export class NAdam extends AdamLike<NadamOptions> {
+  protected override readonly stateType = 'NAdam';
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
   protected readonly planner: Planner<NadamOptions> = (o, site) => {
     const states = site.states;
@@ -110,6 +112,7 @@ export class NAdam extends AdamLike<NadamOptions> {
 
 /** RAdam (Liu et al., 2020), as torch.optim.RAdam. */
 export class RAdam extends AdamLike<AdamLikeOptions> {
+  protected override readonly stateType = 'RAdam';
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
   protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
     planRadam(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'), o, site.cache);
@@ -120,6 +123,7 @@ export class RAdam extends AdamLike<AdamLikeOptions> {
 
 /** LAMB (You et al., 2019): Adam direction with a per-tensor trust ratio, for large batches. */
 export class LAMB extends AdamLike<AdamLikeOptions> {
+  protected override readonly stateType = 'LAMB';
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
   protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
     planLamb(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'), o, site.cache);

@@ -70,6 +70,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
 
 /** Adam (Kingma & Ba, 2015) with L2 weight decay, as torch.optim.Adam. */
 export class Adam extends AdamFamily {
+  protected override readonly stateType = 'Adam';
   protected readonly decoupled = false;
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamOptions> = {}) {
     super(params, { ...ADAM_DEFAULTS }, options);
@@ -78,6 +79,7 @@ export class Adam extends AdamFamily {
 
 /** AdamW (Loshchilov & Hutter, 2019): decoupled weight decay, as torch.optim.AdamW. */
 export class AdamW extends AdamFamily {
+  protected override readonly stateType = 'AdamW';
   protected readonly decoupled = true;
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamOptions> = {}) {
     super(params, { ...ADAM_DEFAULTS, weightDecay: 1e-2 }, options);

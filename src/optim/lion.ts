@@ -13,6 +13,7 @@ export interface LionOptions {
 
 /** Lion (Chen et al., 2023): sign of an interpolated momentum, decoupled weight decay. */
 export class Lion extends Optimizer<LionOptions> {
+  protected override readonly stateType = 'Lion';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<LionOptions> = {}) {
     super(params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false }, options);
   }

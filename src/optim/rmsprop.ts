@@ -17,6 +17,7 @@ export interface RmspropOptions {
 
 /** RMSprop (Hinton), optionally centered and with momentum, as torch.optim.RMSprop. */
 export class RMSprop extends Optimizer<RmspropOptions> {
+  protected override readonly stateType = 'RMSprop';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<RmspropOptions> = {}) {
     super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options);
   }

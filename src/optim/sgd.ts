@@ -16,6 +16,7 @@ export interface SgdOptions {
 
 /** Stochastic gradient descent with optional (Nesterov) momentum, as torch.optim.SGD. */
 export class SGD extends Optimizer<SgdOptions> {
+  protected override readonly stateType = 'SGD';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<SgdOptions> = {}) {
     super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
   }
