@@ -210,8 +210,11 @@ export async function runStepAsync(runs: Run[]): Promise<void> {
 
 /** Options every optimizer shares. */
 export interface CommonOptions {
+  /** Learning rate (required). */
   lr: number;
+  /** Weight decay, as the optimizer's option of that name (required; 0 for none). */
   weightDecay: number;
+  /** Ascend instead of descend. Default false. */
   maximize?: boolean;
   /** Multiplies every gradient inside the update (e.g. a clipping coefficient); 1 by default. */
   gradScale?: number;

@@ -6,11 +6,17 @@ import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optim
 import { zeros } from './state';
 
 export interface AdagradOptions {
+  /** Learning rate. Default 1e-2. */
   lr: number;
+  /** The lr at step t is lr / (1 + (t - 1) * lrDecay). Default 0. */
   lrDecay: number;
+  /** L2 penalty added to the gradient. Default 0. */
   weightDecay: number;
+  /** Starting value of the sum of squared gradients. Default 0. */
   initialAccumulatorValue: number;
+  /** Added to the denominator. Default 1e-10. */
   eps: number;
+  /** Ascend instead of descend. Default false. */
   maximize: boolean;
 }
 
@@ -21,6 +27,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, options);
   }
 
+  /** @internal */
   protected checkGroup(g: ParamGroup & AdagradOptions, where: string): void {
     checkCommon(where, g);
     checkNumber(`${where}.lrDecay`, g.lrDecay, { min: 0 });
@@ -28,6 +35,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     checkNumber(`${where}.eps`, g.eps, { min: 0 });
   }
 
+  /** @internal */
   protected planGroup(g: ParamGroup & AdagradOptions, params: Parameter[], gradScale: number): Run {
     return this.planByStep(
       g,

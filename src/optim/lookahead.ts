@@ -4,9 +4,9 @@ import type { Optimizer, ParamGroup, Parameter, StateDict, StepOptions, ZeroGrad
 import { parameterLength } from './state';
 
 export interface LookaheadOptions {
-  /** Inner steps between syncs. */
+  /** Inner steps between syncs. Default 5. */
   k: number;
-  /** How far the slow weights move toward the fast ones at a sync. */
+  /** How far the slow weights move toward the fast ones at a sync (0 to 1). Default 0.5. */
   alpha: number;
 }
 

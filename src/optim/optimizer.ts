@@ -44,7 +44,7 @@ export interface StepOptions {
 }
 
 export interface ZeroGradOptions {
-  /** Set grads to null instead of filling them with zeros. */
+  /** Set grads to null instead of filling them with zeros. Default false. */
   setToNone?: boolean;
 }
 
@@ -140,6 +140,11 @@ function cloneValue(value: unknown): unknown {
 /** One parameter's state with its buffers shared, not copied (zeroCopyStateDict). */
 const shallowState = (s: ParamState): ParamState => ({ ...s });
 
+/**
+ * What every optimizer of this package is: parameter groups, state keyed by parameter, step,
+ * zeroGrad, state dicts. Use it as the type of "any optimizer"; to make a variant, extend one of
+ * the built-in optimizers (the planning machinery behind step() is internal).
+ */
 export abstract class Optimizer<Options extends object> {
   readonly defaults: Readonly<Options>;
   readonly paramGroups: Array<ParamGroup & Options> = [];
@@ -173,10 +178,10 @@ export abstract class Optimizer<Options extends object> {
     for (const group of groups) this.addParamGroup(group);
   }
 
-  /** Checks one group's hyperparameters; throws TypeError/RangeError naming the option. */
+  /** Checks one group's hyperparameters; throws TypeError/RangeError naming the option. @internal */
   protected abstract checkGroup(group: ParamGroup & Options, where: string): void;
 
-  /** Validates one group's update and returns it, unrun (see planAdam). */
+  /** Validates one group's update and returns it, unrun (see planAdam). @internal */
   protected abstract planGroup(group: ParamGroup & Options, params: Parameter[], gradScale: number): Run;
 
   /**
@@ -187,6 +192,7 @@ export abstract class Optimizer<Options extends object> {
    * advances the counts after the calls ran. When the group's parameters, arrays and
    * state are those of its last step (the steady state of a training loop), the last step's
    * call site and its lists are reused as they are.
+   * @internal
    */
   protected planByStep(
     group: ParamGroup,
@@ -252,7 +258,7 @@ export abstract class Optimizer<Options extends object> {
     return sites;
   }
 
-  /** A stream cache for a group's call that does not go through planByStep (SGD). */
+  /** A stream cache for a group's call that does not go through planByStep (SGD). @internal */
   protected cacheFor(group: ParamGroup, params: readonly Parameter[]): StreamCache {
     const cache = (this.sitesFor(group).list[0] ??= new CallSite()).cache;
     this.planned.push({ cache, params, group });
@@ -262,6 +268,7 @@ export abstract class Optimizer<Options extends object> {
   /**
    * Names the parameter an error of the functional layer is about. There, "grads[2]" is the third
    * tensor of one backend call; the user knows it as paramGroups[g].params[i] (and maybe by name).
+   * @internal
    */
   protected locate(error: unknown, params: readonly Parameter[], group: ParamGroup): unknown {
     if (!(error instanceof Error)) return error;
