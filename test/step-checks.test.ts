@@ -116,3 +116,14 @@ describe('didYouMean (the one "did you mean" of the package)', () => {
     expect(didYouMean(key, known)).toBeUndefined();
   });
 });
+
+describe('gradScale in the functional layer', () => {
+  it('a negative scale is refused there too, and nothing changes', async () => {
+    const { functional } = await import('../src');
+    const p = new Float32Array([1, 2]), g = new Float32Array([1, 1]);
+    expect(() => functional.sgd([p], [g], [null], { lr: 0.1, weightDecay: 0, momentum: 0, dampening: 0, nesterov: false, gradScale: -1 })).toThrow(
+      /gradScale must be a finite number >= 0/,
+    );
+    expect(p).toEqual(new Float32Array([1, 2]));
+  });
+});

@@ -216,7 +216,7 @@ export interface CommonOptions {
   weightDecay: number;
   /** Ascend instead of descend. Default false. */
   maximize?: boolean;
-  /** Multiplies every gradient inside the update (e.g. a clipping coefficient); 1 by default. */
+  /** Multiplies every gradient inside the update (e.g. a clipping coefficient); finite, >= 0. Default 1. */
   gradScale?: number;
 }
 
@@ -229,7 +229,7 @@ export function commonScalars(o: CommonOptions): { lr: number; weightDecay: numb
   const lr = checkNumber('lr', o.lr, { min: 0 });
   const weightDecay = checkNumber('weightDecay', o.weightDecay, { min: 0 });
   const maximize = o.maximize === undefined ? false : checkBoolean('maximize', o.maximize);
-  const gradScale = o.gradScale === undefined ? 1 : checkNumber('gradScale', o.gradScale);
+  const gradScale = o.gradScale === undefined ? 1 : checkNumber('gradScale', o.gradScale, { min: 0 });
   return { lr, weightDecay, gradScale: maximize ? -gradScale : gradScale };
 }
 
