@@ -94,6 +94,10 @@ export async function killTest({ kills = 200, elements = 1 << 18, maxDelay = 400
 if (args[0] === '--child') await child(args[1], Number(args[2]));
 else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const kills = args[0] !== undefined && !args[0].startsWith('--') ? Number(args[0]) : 200;
+  if (!Number.isInteger(kills) || kills < 1) {
+    console.error('usage: node scripts/checkpoint-kill.mjs [kills=200] [--elements N] [--max-delay MS] [--json]');
+    process.exit(2);
+  }
   try {
     const result = await killTest({ kills, elements: option("--elements", 1 << 18), maxDelay: option("--max-delay", 400) });
     if (args.includes('--json')) console.log(JSON.stringify(result));
