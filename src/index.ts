@@ -21,4 +21,5 @@ export { Lookahead, type LookaheadOptions, type LookaheadStateDict } from './opt
 export { RMSprop, type RmspropOptions } from './optim/rmsprop';
 export { SGD, type SgdOptions } from './optim/sgd';
 export { deserializeState, serializeState } from './optim/serialize';
+export { loadCheckpoint, loadCheckpointSync, saveCheckpoint, saveCheckpointSync } from './optim/checkpoint';
 export * from './schedule';

@@ -69,11 +69,7 @@ export function loadAddon(env: NodeJS.ProcessEnv = process.env): AddonLoad {
   if (explicit) {
     const loaded = attempt('FUSED_OPTIM_ADDON', resolve(explicit), `FUSED_OPTIM_ADDON=${explicit}`);
     if (loaded) return loaded;
-    // once per process, though the ESM and CJS entries each load
-    const flags = globalThis as unknown as Record<symbol, boolean>;
-    const warned = Symbol.for(`fused-optim.addon-warned:${explicit}`);
-    if (!flags[warned]) process.emitWarning(`${skipped.at(-1)}; trying the other addon files`, { code: 'FUSED_OPTIM' });
-    flags[warned] = true;
+    process.emitWarning(`${skipped.at(-1)}; trying the other addon files`, { code: 'FUSED_OPTIM' });
   }
   if (root === null) {
     skipped.push('local build and prebuilds: cannot locate the fused-optim package folder');

@@ -2,14 +2,17 @@ import { checkOptions, checkStep, checkStreams, type CommonOptions, commonScalar
 import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
-export interface AdagradOptions extends CommonOptions {
+export interface AdagradCallOptions extends CommonOptions {
+  /** 1-based number of this update (the lr decay uses it). */
   step: number;
+  /** The lr at step t is lr / (1 + (t - 1) * lrDecay). */
   lrDecay: number;
+  /** Added to the denominator. */
   eps: number;
 }
 
 /** Adagrad over many tensors, as torch.optim.Adagrad (stateSums start at initialAccumulatorValue). */
-export function planAdagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradOptions, cache?: StreamCache): Run {
+export function planAdagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradCallOptions, cache?: StreamCache): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const step = checkStep(options.step);
@@ -24,6 +27,6 @@ export function planAdagrad(params: Float32Array[], grads: Float32Array[], state
   return plan('adagrad', { param, grad, sum }, { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, clr, eps }, cache);
 }
 
-export function adagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradOptions): void {
+export function adagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradCallOptions): void {
   planAdagrad(params, grads, stateSums, options)();
 }

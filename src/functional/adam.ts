@@ -1,10 +1,11 @@
 import { Decay } from '../backend/types';
-import { type AdamLikeOptions, checkAdamLike, momentStreams } from './adam-like';
+import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from './adam-like';
 import { plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean } from './validate';
 
-export interface AdamOptions extends AdamLikeOptions {
+export interface AdamCallOptions extends AdamLikeCallOptions {
+  /** Use the maximum of past second moments (needs maxExpAvgSqs). */
   amsgrad: boolean;
 }
 
@@ -19,7 +20,7 @@ export function planAdam(
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
   maxExpAvgSqs: Float32Array[] | null,
-  options: AdamOptions,
+  options: AdamCallOptions,
   cache?: StreamCache,
 ): Run {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
@@ -57,7 +58,7 @@ export function adam(
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
   maxExpAvgSqs: Float32Array[] | null,
-  options: AdamOptions,
+  options: AdamCallOptions,
 ): void {
   planAdam(false, params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, options)();
 }
@@ -69,7 +70,7 @@ export function adamw(
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
   maxExpAvgSqs: Float32Array[] | null,
-  options: AdamOptions,
+  options: AdamCallOptions,
 ): void {
   planAdam(true, params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, options)();
 }

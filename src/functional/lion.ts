@@ -1,13 +1,15 @@
 import { checkBeta, checkOptions, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
 import type { StreamCache } from '../backend/types';
 
-export interface LionOptions extends CommonOptions {
+export interface LionCallOptions extends CommonOptions {
+  /** Interpolation between momentum and gradient for the update. */
   beta1: number;
+  /** Decay of the momentum. */
   beta2: number;
 }
 
 /** Lion (Chen et al. 2023, Algorithm 1) over many tensors: sign of the interpolated momentum, decoupled decay. */
-export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionOptions, cache?: StreamCache): Run {
+export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionCallOptions, cache?: StreamCache): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const beta1 = checkBeta('beta1', options.beta1);
@@ -28,6 +30,6 @@ export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs:
   );
 }
 
-export function lion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionOptions): void {
+export function lion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionCallOptions): void {
   planLion(params, grads, expAvgs, options)();
 }

@@ -197,10 +197,13 @@ export async function runStepAsync(runs: Run[]): Promise<void> {
 
 /** Options every optimizer shares. */
 export interface CommonOptions {
+  /** Learning rate (required). */
   lr: number;
+  /** Weight decay, as the optimizer's option of that name (required; 0 for none). */
   weightDecay: number;
+  /** Ascend instead of descend. Default false. */
   maximize?: boolean;
-  /** Multiplies every gradient inside the update (e.g. a clipping coefficient); 1 by default. */
+  /** Multiplies every gradient inside the update (e.g. a clipping coefficient); finite, >= 0. Default 1. */
   gradScale?: number;
 }
 
@@ -213,7 +216,7 @@ export function commonScalars(o: CommonOptions): { lr: number; weightDecay: numb
   const lr = checkNumber('lr', o.lr, { min: 0 });
   const weightDecay = checkNumber('weightDecay', o.weightDecay, { min: 0 });
   const maximize = o.maximize === undefined ? false : checkBoolean('maximize', o.maximize);
-  const gradScale = o.gradScale === undefined ? 1 : checkNumber('gradScale', o.gradScale);
+  const gradScale = o.gradScale === undefined ? 1 : checkNumber('gradScale', o.gradScale, { min: 0 });
   return { lr, weightDecay, gradScale: maximize ? -gradScale : gradScale };
 }
 

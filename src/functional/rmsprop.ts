@@ -2,10 +2,14 @@ import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan, ty
 import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber } from './validate';
 
-export interface RmspropOptions extends CommonOptions {
+export interface RmspropCallOptions extends CommonOptions {
+  /** Smoothing constant of the squared-gradient average. */
   alpha: number;
+  /** Added to the denominator. */
   eps: number;
+  /** Momentum factor; 0 for none. */
   momentum: number;
+  /** Normalize by the variance (needs gradAvgs). */
   centered: boolean;
 }
 
@@ -16,7 +20,7 @@ export function planRmsprop(
   squareAvgs: Float32Array[],
   gradAvgs: Float32Array[] | null,
   momentumBuffers: Float32Array[] | null,
-  options: RmspropOptions,
+  options: RmspropCallOptions,
   cache?: StreamCache,
 ): Run {
   checkOptions(options);
@@ -52,7 +56,7 @@ export function rmsprop(
   squareAvgs: Float32Array[],
   gradAvgs: Float32Array[] | null,
   momentumBuffers: Float32Array[] | null,
-  options: RmspropOptions,
+  options: RmspropCallOptions,
 ): void {
   planRmsprop(params, grads, squareAvgs, gradAvgs, momentumBuffers, options)();
 }

@@ -2,9 +2,12 @@ import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan, ty
 import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber, tensorLength } from './validate';
 
-export interface SgdOptions extends CommonOptions {
+export interface SgdCallOptions extends CommonOptions {
+  /** Momentum factor; 0 for none (momentumBuffers are then ignored). */
   momentum: number;
+  /** Dampening for momentum. */
   dampening: number;
+  /** Nesterov momentum. */
   nesterov: boolean;
 }
 
@@ -16,7 +19,7 @@ export function planSgd(
   params: Float32Array[],
   grads: Float32Array[],
   momentumBuffers: (Float32Array | null)[] | null,
-  options: SgdOptions,
+  options: SgdCallOptions,
   cache?: StreamCache,
 ): Run {
   checkOptions(options);
@@ -66,7 +69,7 @@ export function sgd(
   params: Float32Array[],
   grads: Float32Array[],
   momentumBuffers: (Float32Array | null)[] | null,
-  options: SgdOptions,
+  options: SgdCallOptions,
 ): void {
   planSgd(params, grads, momentumBuffers, options)();
 }

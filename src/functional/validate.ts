@@ -119,3 +119,43 @@ export function checkNoOverlap(lists: { name: string; list: Float32Array[]; writ
     }
   }
 }
+
+/**
+ * The known name a misspelt `key` most likely meant, or undefined: the same name in snake_case
+ * or another letter case (PyTorch habits: `weight_decay`, `T_max`), else the closest one within
+ * a typo's reach (one edit for names of up to 4 letters, two for longer ones; a swap of two
+ * neighbouring letters counts as one edit). Every "did you mean" in the package comes from here.
+ */
+export function didYouMean(key: string, known: readonly string[]): string | undefined {
+  const wanted = key.replace(/_([a-z0-9])/gi, (_, c: string) => c.toUpperCase()).toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of known) {
+    const d = editDistance(wanted, name.toLowerCase(), 2);
+    if (d === 0) return name;
+    if (d <= (name.length <= 4 ? 1 : 2) && d < bestDistance) {
+      best = name;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Optimal-string-alignment distance (Levenshtein plus adjacent swaps), capped at limit + 1. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+      current.push(d);
+    }
+    before = previous;
+    previous = current;
+  }
+  return Math.min(previous[b.length], limit + 1);
+}

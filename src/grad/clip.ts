@@ -5,7 +5,7 @@ import type { Parameter } from '../optim/types';
 import { gradNorm } from './norm';
 
 export interface ClipOptions {
-  /** Throw when the total norm is NaN or Infinity (torch's error_if_nonfinite). */
+  /** Throw when the total norm is NaN or Infinity (torch's error_if_nonfinite). Default false. */
   errorIfNonfinite?: boolean;
 }
 

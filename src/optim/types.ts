@@ -15,19 +15,28 @@ export interface ParamGroup {
 export type ParamState = Record<string, Float32Array | number>;
 
 export interface StateDict {
+  /**
+   * The optimizer class the state is for ('Adam', 'SGD', ...); loadStateDict refuses another
+   * class's state. State dicts written before this field existed have none (see loadStateDict).
+   */
+  type?: string;
   /** Keyed by the parameter's position across all groups, as in PyTorch. */
   state: Record<number, ParamState>;
   paramGroups: Array<Record<string, unknown> & { params: number[] }>;
 }
 
 export interface StepOptions {
-  /** Multiplies every gradient inside the update without writing it back (e.g. a clip coefficient). */
+  /**
+   * Multiplies every gradient inside the update without writing it back (e.g. a clip
+   * coefficient). A finite number >= 0; NaN or Infinity only together with skipIfNonFinite,
+   * which then skips the step. Default 1.
+   */
   gradScale?: number;
-  /** When any gradient holds NaN or Infinity, change nothing and return false. */
+  /** When any gradient (or gradScale) is NaN or Infinity, change nothing and return false. Default false. */
   skipIfNonFinite?: boolean;
 }
 
 export interface ZeroGradOptions {
-  /** Set grads to null instead of filling them with zeros. */
+  /** Set grads to null instead of filling them with zeros. Default false. */
   setToNone?: boolean;
 }
