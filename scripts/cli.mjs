@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npx fused-optim build   builds the native addon from source (cmake-js, else node-gyp)
 // npx fused-optim info    prints the backend, ISA and threads this machine gets
+// npx fused-optim report  profiles this machine and trains optimizers on MNIST (--help for flags)
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,10 @@ if (command === 'build') {
 } else if (command === 'info') {
   const { backendInfo } = await import('fused-optim');
   console.log(JSON.stringify(backendInfo(), null, 2));
+} else if (command === 'report') {
+  const { runReport } = await import('./report/index.mjs');
+  process.exitCode = await runReport(process.argv.slice(3));
 } else {
-  console.log('usage: fused-optim build | info');
+  console.log('usage: fused-optim build | info | report [--help]');
   process.exit(command === undefined || command === 'help' ? 0 : 1);
 }

@@ -26,6 +26,14 @@ export function throughputSpec({ machine, hardware }) {
   };
 }
 
+/** One colour per optimizer (eleven: category10 would repeat one), legend in the training order. */
+const optimizerColor = (training) => ({
+  field: 'optimizer', type: 'nominal', title: null,
+  sort: Object.entries(training.runs).map(([id, run]) => run.label ?? id),
+  scale: { scheme: 'tableau20' },
+  legend: { labelLimit: 300 },
+});
+
 /** Training loss per optimizer over steps (a moving average of each step's batch loss). */
 export function lossSpec({ machine, training }) {
   const values = [];
@@ -43,7 +51,7 @@ export function lossSpec({ machine, training }) {
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
       y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'cross-entropy (log scale, moving average)' },
-      color: { field: 'optimizer', type: 'nominal', title: null, legend: { labelLimit: 300 } },
+      color: optimizerColor(training),
     },
     width: 520,
     height: 320,
@@ -62,7 +70,7 @@ export function accuracySpec({ machine, training }) {
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
       y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'validation accuracy (%)' },
-      color: { field: 'optimizer', type: 'nominal', title: null, legend: { labelLimit: 300 } },
+      color: optimizerColor(training),
     },
     width: 520,
     height: 320,

@@ -27,10 +27,10 @@ export function describeMachine() {
 }
 
 /**
- * @param {{ elements: number, time: number, progress }} options
+ * @param {{ elements: number, time: number, iterations: number, progress }} options (time in ms per measurement)
  * @returns {{ elements, probes: { writeGBs, readGBs } | null, rows, note? }}
  */
-export function measureHardware({ elements, time, progress }) {
+export function measureHardware({ elements, time, iterations, progress }) {
   const addon = backendInfo().nativeError ? null : probeAddon();
   const tasks = stepTasks(elements, { addon });
   const names = Object.keys(tasks);
@@ -56,10 +56,10 @@ export function measureHardware({ elements, time, progress }) {
         continue; // this backend cannot load here: its column stays empty
       }
       if (backend === 'native') warmUp(fn(list), Math.min(1000, 3 * time));
-      seconds[backend] = measureAll(fn(list), { time, iterations: 5 }, tick);
+      seconds[backend] = measureAll(fn(list), { time, iterations }, tick);
       if (backend === 'native') {
         // The probes again, last: the faster of the two runs is the ceiling (the stricter yardstick).
-        const again = measureAll(fn([PROBE_WRITE, PROBE_READ]), { time, iterations: 5 }, tick);
+        const again = measureAll(fn([PROBE_WRITE, PROBE_READ]), { time, iterations }, tick);
         for (const k of [PROBE_WRITE, PROBE_READ]) seconds.native[k] = Math.min(seconds.native[k], again[k]);
       }
     }

@@ -19,8 +19,8 @@ import { userFeel } from './user-feel.mjs';
 
 /** Sizes of the full run and of --quick. */
 const PLANS = {
-  full: { elements: 1 << 22, time: 250, sizes: [784, 256, 128, 10], train: 8000, epochs: 2, evaluations: 6, feelSteps: 8 },
-  quick: { elements: 1 << 20, time: 40, sizes: [784, 128, 10], train: 2000, epochs: 1, evaluations: 3, feelSteps: 2 },
+  full: { elements: 1 << 22, time: 250, iterations: 5, sizes: [784, 256, 128, 10], train: 8000, epochs: 2, evaluations: 6, feelSteps: 8 },
+  quick: { elements: 1 << 18, time: 40, iterations: 3, sizes: [784, 128, 10], train: 2000, epochs: 1, evaluations: 3, feelSteps: 1 },
 };
 const BATCH = 64;
 const VALIDATION = 2000;
@@ -62,7 +62,7 @@ export async function runReport(argv) {
     versions: { node: process.versions.node, v8: process.versions.v8, fusedOptim: machine.fusedOptim },
   };
 
-  report.hardware = measureHardware({ elements: plan.elements, time: plan.time, progress });
+  report.hardware = measureHardware({ elements: plan.elements, time: plan.time, iterations: plan.iterations, progress });
 
   const mnistPresent = loadMnistModule() !== null;
   if (!options.train) {
