@@ -10,11 +10,7 @@
 // Notes:
 // - Both backends run every kernel eagerly and synchronously (no command queue, unlike webgl/webgpu), so when
 //   a step function returns the update is finished and written to the variable; nothing is read back.
-// - The wasm binary is loaded from node_modules/@tensorflow/tfjs-backend-wasm/dist/ (setWasmPaths with that
-//   directory; Emscripten reads it with fs under Node). TF.js never reports multithreading support under Node
-//   (it needs a worker-based pthread pool), so the single-threaded SIMD binary runs; we also pin the flag.
-// - setupTfjs() calls tf.enableProdMode(), which in tfjs-core 4.x only silences TF.js's own console warnings
-//   (notably the cpu backend's "Hi, looks like you are running TensorFlow.js in Node.js..." banner).
+// - The backends are loaded and selected by scripts/report/tfjs-backend.mjs (shared with the report).
 import { tfjs, useTfjsBackend } from '../scripts/report/tfjs-backend.mjs';
 
 const { tf } = tfjs() ?? (() => { throw new Error('the bench needs the TensorFlow.js dev dependencies: npm install'); })();
