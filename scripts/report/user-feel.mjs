@@ -93,18 +93,18 @@ export async function userFeel(data, { sizes, batch, steps, stepsPerEpoch, onRun
     onRun(run);
   };
   if (backendInfo().name === 'native' || !backendInfo().nativeError)
-    add(`hand-written MLP, fused-optim Adam (native ${backendInfo().isa})`, handRun(data, { sizes, batch, steps, backend: 'native' }));
-  add('hand-written MLP, fused-optim Adam (TS backend)', handRun(data, { sizes, batch, steps, backend: 'js' }));
+    add(`MLP on Float32Arrays + fused-optim Adam, native ${backendInfo().isa}`, handRun(data, { sizes, batch, steps, backend: 'native' }));
+  add('MLP on Float32Arrays + fused-optim Adam, TS backend', handRun(data, { sizes, batch, steps, backend: 'js' }));
   const libs = tfjs();
   if (libs === null || libs.layers === null) {
-    add('TF.js wasm, tf.train.adam', { skipped: 'TensorFlow.js (tfjs-core, -backend-wasm, -layers) is not installed' });
-    add('TF.js wasm, fused-optim/tfjs adam', { skipped: 'TensorFlow.js is not installed' });
+    add('TF.js wasm + tf.train.adam', { skipped: 'TensorFlow.js (tfjs-core, -backend-wasm, -layers) is not installed' });
+    add('TF.js wasm + fused-optim/tfjs adam', { skipped: 'TensorFlow.js is not installed' });
   } else {
     const tfBackend = await useTfjsBackend('wasm');
-    add(`TF.js wasm (${tfBackend.variant}), tf.train.adam`, await tfjsRun(libs, data, { sizes, batch, steps }, libs.tf.train.adam(1e-3)));
+    add(`TF.js wasm (${tfBackend.variant}) + tf.train.adam`, await tfjsRun(libs, data, { sizes, batch, steps }, libs.tf.train.adam(1e-3)));
     const fusedTrain = await fusedTrainOrNull();
-    if (fusedTrain === null) add('TF.js wasm, fused-optim/tfjs adam', { skipped: "'fused-optim/tfjs' is not available in this build" });
-    else add(`TF.js wasm (${tfBackend.variant}), fused-optim/tfjs adam`, await tfjsRun(libs, data, { sizes, batch, steps }, fusedTrain(libs.tf).adam(1e-3)));
+    if (fusedTrain === null) add('TF.js wasm + fused-optim/tfjs adam', { skipped: "'fused-optim/tfjs' is not available in this build" });
+    else add(`TF.js wasm (${tfBackend.variant}) + fused-optim/tfjs adam`, await tfjsRun(libs, data, { sizes, batch, steps }, fusedTrain(libs.tf).adam(1e-3)));
   }
   const parameters = sizes.slice(1).reduce((sum, width, l) => sum + (sizes[l] + 1) * width, 0);
   return { sizes, parameters, batch, stepsPerEpoch, stepsTimed: steps, runs };
