@@ -22,7 +22,7 @@ export function throughputSpec({ machine, hardware }) {
       color: { field: 'backend', type: 'nominal', title: null, sort: Object.values(columns), legend: { orient: 'top' } },
     },
     width: 520,
-    height: { step: 20 },
+    height: { step: 12 },
   };
 }
 
