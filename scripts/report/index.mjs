@@ -44,7 +44,18 @@ export async function runReport(argv) {
     process.stderr.write(`fused-optim report: unknown optimizer(s) ${unknown.join(', ')}; known: ${Object.keys(RECIPES).join(', ')}\n`);
     return 2;
   }
-  if (options.threads !== undefined) setThreads(options.threads);
+  try {
+    if (options.threads !== undefined) setThreads(options.threads);
+    if (options.backend !== undefined) {
+      // Only checked here: the training switches to it, the hardware section measures all three.
+      const previous = backendInfo().name;
+      useBackend(options.backend);
+      useBackend(previous);
+    }
+  } catch (e) {
+    process.stderr.write(`fused-optim report: ${e.message}\n`);
+    return 2;
+  }
   const plan = { ...PLANS[options.quick ? 'quick' : 'full'] };
   if (options.epochs !== undefined) plan.epochs = options.epochs;
   const stream = options.json ? process.stderr : process.stdout;
