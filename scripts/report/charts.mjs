@@ -32,7 +32,7 @@ const optimizerColor = (training) => ({
   sort: Object.entries(training.runs).map(([id, run]) => run.label ?? id),
   // tableau10 and one more: pairs of shades (tableau20) are too alike for lines this thin.
   scale: { range: ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#79706e', '#000000'] },
-  legend: { labelLimit: 300 },
+  legend: { labelLimit: 400 },
 });
 
 /** Training loss per optimizer over steps (a moving average of each step's batch loss). */
@@ -124,7 +124,7 @@ export function ravineSpec({ ravine }) {
         encoding: {
           x, y,
           order: { field: 'step', type: 'quantitative' },
-          color: { field: 'optimizer', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2, labelLimit: 300 } },
+          color: { field: 'optimizer', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } },
         },
       },
     ],

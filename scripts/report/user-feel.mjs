@@ -33,7 +33,7 @@ function handRun(data, { sizes, batch, steps, backend }) {
 }
 
 /** The same MLP in tfjs-layers, trained by trainOnBatch with the given tf.train-style optimizer. */
-async function tfjsRun(libs, data, { sizes, batch, steps }, optimizer) {
+export async function tfjsRun(libs, data, { sizes, batch, steps }, optimizer) {
   const { tf, layers } = libs;
   const model = layers.sequential();
   for (let l = 1; l < sizes.length; l++)
