@@ -54,7 +54,7 @@ backend <b>${escape(machine.backend)}</b>, ISA <b>${escape(machine.isa)}</b> (av
   parts.push('<h2>3. What you would feel: one training step at ≥1M parameters</h2>');
   if (userFeel.skipped) parts.push(skipped(userFeel));
   else {
-    parts.push(`<p>MLP ${userFeel.sizes.join('-')} (${userFeel.parameters.toLocaleString('en')} parameters), batch ${userFeel.batch}, Adam lr 1e-3; ${userFeel.stepsTimed} steps timed after one warm-up step. An epoch is ${userFeel.stepsPerEpoch} steps (8000 digits).</p>`);
+    parts.push(`<p>MLP ${userFeel.sizes.join('-')} (${userFeel.parameters.toLocaleString('en')} parameters), batch ${userFeel.batch}, Adam lr 1e-3; median of ${userFeel.stepsTimed} steps timed after one warm-up step. An epoch is ${userFeel.stepsPerEpoch} steps (8000 digits).</p>`);
     parts.push(table(userFeel.runs, columns.userFeel), figure('step-time-1m'));
   }
 

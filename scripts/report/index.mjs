@@ -20,7 +20,7 @@ import { userFeel } from './user-feel.mjs';
 /** Sizes of the full run and of --quick. */
 const PLANS = {
   full: { elements: 1 << 21, time: 250, iterations: 5, sizes: [784, 256, 128, 10], train: 8000, epochs: 2, evaluations: 5, feelSteps: 8 },
-  quick: { elements: 1 << 18, time: 40, iterations: 3, sizes: [784, 128, 10], train: 2000, epochs: 1, evaluations: 3, feelSteps: 1 },
+  quick: { elements: 1 << 18, time: 40, iterations: 3, sizes: [784, 128, 10], train: 2000, epochs: 1, evaluations: 3, feelSteps: 3 },
 };
 const BATCH = 64;
 const VALIDATION = 2000;

@@ -2,11 +2,13 @@
 // optimizer against what they would use without it: this package's TS backend on the hand-written
 // MLP, and TF.js (tfjs-layers on the wasm backend) with tf.train.adam against the
 // fused-optim/tfjs drop-in. A few steps each (an epoch at this size takes minutes in plain JS);
-// the time per epoch is the time per step times the steps in an epoch.
+// the time per epoch is the time per step times the steps in an epoch. Times are medians over the
+// steps timed: on a shared machine one step can be descheduled.
 import { Adam, backendInfo, useBackend } from 'fused-optim';
 import { PIXELS, CLASSES } from './mnist.mjs';
 import { Mlp } from './mlp.mjs';
 import { tfjs, useTfjsBackend } from './tfjs-backend.mjs';
+import { median } from './throughput.mjs';
 
 /** Hand-written MLP + Adam on fused-optim's `backend`. */
 function handRun(data, { sizes, batch, steps, backend }) {
@@ -15,7 +17,7 @@ function handRun(data, { sizes, batch, steps, backend }) {
   try {
     const model = new Mlp(sizes, { seed: 1, maxBatch: batch });
     const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
-    let total = 0, inOptimizer = 0;
+    const total = [], inOptimizer = [];
     for (let s = -1; s < steps; s++) {
       // Step -1 warms up (JIT, state allocation) and is not timed.
       const start = (s + 1) * batch % (data.train.n - batch);
@@ -24,9 +26,9 @@ function handRun(data, { sizes, batch, steps, backend }) {
       const t1 = performance.now();
       optimizer.step();
       const t2 = performance.now();
-      if (s >= 0) (total += t2 - t0), (inOptimizer += t2 - t1);
+      if (s >= 0) total.push(t2 - t0), inOptimizer.push(t2 - t1);
     }
-    return { msPerStep: total / steps, optimizerMsPerStep: inOptimizer / steps };
+    return { msPerStep: median(total), optimizerMsPerStep: median(inOptimizer) };
   } finally {
     useBackend(previous);
   }
@@ -49,27 +51,27 @@ export async function tfjsRun(libs, data, { sizes, batch, steps }, optimizer) {
   optimizer.applyGradients = (...args) => {
     const t = performance.now();
     const out = apply(...args);
-    inOptimizer += performance.now() - t;
+    inOptimizer = performance.now() - t;
     return out;
   };
   const oneHot = new Float32Array(batch * CLASSES);
-  let total = 0;
+  const total = [], optimizerTimes = [];
   for (let s = -1; s < steps; s++) {
     const start = (s + 1) * batch % (data.train.n - batch);
     oneHot.fill(0);
     for (let b = 0; b < batch; b++) oneHot[b * CLASSES + data.train.labels[start + b]] = 1;
     const xs = tf.tensor2d(data.train.x.subarray(start * PIXELS, (start + batch) * PIXELS), [batch, PIXELS]);
     const ys = tf.tensor2d(oneHot, [batch, CLASSES]);
-    if (s === 0) inOptimizer = 0;
+    inOptimizer = 0;
     const t = performance.now();
     await model.trainOnBatch(xs, ys);
-    if (s >= 0) total += performance.now() - t;
+    if (s >= 0) total.push(performance.now() - t), optimizerTimes.push(inOptimizer);
     xs.dispose();
     ys.dispose();
   }
   model.dispose();
   optimizer.dispose();
-  return { msPerStep: total / steps, optimizerMsPerStep: inOptimizer / steps };
+  return { msPerStep: median(total), optimizerMsPerStep: median(optimizerTimes) };
 }
 
 /** fusedTrain from fused-optim/tfjs, or null while that subpath does not resolve. */
