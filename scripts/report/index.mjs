@@ -85,7 +85,9 @@ export async function runReport(argv) {
     report.training = { skipped: note };
     report.userFeel = { skipped: note };
   } else {
+    const loading = progress.part('MNIST: loading the digits', 1, 'sets');
     const data = loadMnist({ train: plan.train, validation: VALIDATION, seed: 1 });
+    loading.done(`${data.train.n} training and ${data.validation.n} validation digits`);
     report.training = await trainingSection(data, plan, options, progress);
     report.userFeel = await userFeelSection(data, plan, progress);
   }
