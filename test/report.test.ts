@@ -128,8 +128,15 @@ describe('fused-optim report --quick --json', () => {
     refs.push(...[...html.matchAll(/url\(\s*["']?([^"')]*)/gi)].map((m) => m[1]));
     expect(refs.length).toBeGreaterThan(0);
     const shipped = new Set(readdirSync(out));
+    // Fragments (the charts' clip paths) must name an element of the page, and ids must be
+    // unique across the inlined charts, or a browser clips one chart with another's path.
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
     for (const ref of refs) {
-      if (ref.startsWith('#')) continue; // a fragment within the page
+      if (ref.startsWith('#')) {
+        expect(ids, `fragment ${ref}`).toContain(ref.slice(1));
+        continue;
+      }
       expect(ref, `reference ${ref}`).not.toMatch(/^[a-z][a-z0-9+.-]*:|^\/|\.\./i);
       expect(shipped.has(ref), `reference ${ref} is a file in the folder`).toBe(true);
     }
