@@ -61,6 +61,9 @@ describe('fused-optim report --quick --json', () => {
     expect(json.machine.cores).toBeGreaterThanOrEqual(1);
     expect(json.machine.isas).toContain(json.machine.isa);
     expect(json.machine.node).toBe(process.versions.node);
+    expect(json.versions.node).toBe(process.versions.node);
+    expect(json.versions.vegaLite).toMatch(/^\d+\.\d+/);
+    expect(json.versions.tfjsCore).toMatch(/^\d+\.\d+/);
     expect(json.hardware.probes.writeGBs).toBeGreaterThan(0);
     expect(json.hardware.probes.readGBs).toBeGreaterThan(0);
     const tasks = json.hardware.rows.map((r: Json) => r.task);

@@ -14,6 +14,7 @@ import { ravineRuns } from './ravine.mjs';
 import { RECIPES } from './recipes.mjs';
 import { chartLibraries, renderSvg, svgToPng } from './render.mjs';
 import { formatTable } from './tables.mjs';
+import { tfjs } from './tfjs-backend.mjs';
 import { trainRun } from './train.mjs';
 import { userFeel } from './user-feel.mjs';
 
@@ -98,6 +99,10 @@ export async function runReport(argv) {
 
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
+  const libs = await chartLibraries();
+  if (libs) Object.assign(report.versions, { vega: libs.vega.version, vegaLite: libs.vl.version });
+  const tf = tfjs()?.tf;
+  if (tf) report.versions.tfjsCore = tf.version_core;
   report.files = await writeOutputs(out, report, progress);
   report.seconds = +((performance.now() - started) / 1e3).toFixed(1);
   writeFileSync(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
