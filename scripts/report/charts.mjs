@@ -91,7 +91,7 @@ export function userSpec({ machine, userFeel }) {
     data: { values },
     mark: 'bar',
     encoding: {
-      y: { field: 'run', type: 'nominal', title: null, sort: null, axis: { labelLimit: 400 } },
+      y: { field: 'run', type: 'nominal', title: null, sort: null, axis: { labelLimit: 600 } },
       x: { field: 'ms', type: 'quantitative', title: 'milliseconds per step' },
       color: { field: 'part', type: 'nominal', title: null, sort: ['optimizer step', 'forward + backward + rest'], legend: { orient: 'top', labelLimit: 300 } },
       order: { field: 'part', sort: 'descending' },
