@@ -17,6 +17,8 @@ Commands:
                  threads, the addon file loaded and why other candidates were skipped
   build          build the native addon from source (cmake-js, else node-gyp; needs a C++17
                  compiler and cmake or python3+make); once built it is loaded before the prebuild
+  report         profile this machine and train optimizers on MNIST: tables, charts and
+                 report.html in ./fused-optim-report (report --help lists its flags)
   help           print this text (also --help, -h)
   version        print the version (also --version, -v)
 
@@ -38,6 +40,9 @@ if (command === 'build') {
 } else if (command === 'info') {
   const { backendInfo } = await import('fused-optim');
   console.log(JSON.stringify(backendInfo(), null, 2));
+} else if (command === 'report') {
+  const { runReport } = await import('./report/index.mjs');
+  process.exitCode = await runReport(process.argv.slice(3));
 } else if (command === 'version' || command === '--version' || command === '-v') {
   console.log(version);
 } else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {

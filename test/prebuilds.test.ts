@@ -125,7 +125,7 @@ describe('the npm package', () => {
       expect.arrayContaining([
         'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'prebuilds/linux-x64/fused_optim.node', 'prebuilds/linux-arm64/fused_optim.node',
         'native/wasm/fused_optim.wasm', 'native/addon.cpp', 'native/kernels/adam.cpp', 'CMakeLists.txt', 'binding.gyp',
-        'scripts/cli.mjs', 'scripts/build-addon.mjs', 'examples/train-demo.mjs', 'README.md', 'package.json',
+        'scripts/cli.mjs', 'scripts/build-addon.mjs', 'examples/train-mlp.mjs', 'scripts/report/index.mjs', 'README.md', 'package.json',
       ]),
     );
   });
