@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { lengthsHold } from '../functional/plan';
 import { onResizableBuffer } from '../functional/validate';
 import { packageRoot } from './package-root';
@@ -34,16 +34,25 @@ export interface NativeBackend extends Backend {
 
 const ADDON_FILE = join('build', 'Release', 'fused_optim.node');
 
-/** Loads the addon, or returns the reason it cannot be loaded. */
+/**
+ * Loads the addon, or returns the reason it cannot be loaded. FUSED_OPTIM_ADDON names an addon
+ * file to load instead of the package's own build (the sanitizer suite runs this way); a named
+ * file that does not load is an error, not a reason to quietly load another one.
+ */
 export function loadAddon(): Addon | Error {
+  const named = process.env.FUSED_OPTIM_ADDON;
+  if (named) return requireAddon(resolve(named), `FUSED_OPTIM_ADDON=${named}: `);
   const root = packageRoot();
   if (root === null) return new Error('cannot locate the fused-optim package folder');
-  const file = join(root, ADDON_FILE);
-  if (!existsSync(file)) return new Error(`${file} is missing`);
+  return requireAddon(join(root, ADDON_FILE), '');
+}
+
+function requireAddon(file: string, context: string): Addon | Error {
+  if (!existsSync(file)) return new Error(`${context}${file} is missing`);
   try {
-    return createRequire(join(root, 'package.json'))(file) as Addon;
+    return createRequire(import.meta.url)(file) as Addon;
   } catch (e) {
-    return e instanceof Error ? e : new Error(String(e));
+    return new Error(`${context}${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
