@@ -2,10 +2,11 @@
 // npm run test:sanitize: builds the addon with AddressSanitizer and UndefinedBehaviorSanitizer
 // into build-sanitize/ (build/Release is left alone) and runs the whole vitest suite against it
 // through FUSED_OPTIM_ADDON. Node itself is not instrumented, so the ASan runtime is preloaded.
-// Any sanitizer report fails the run: UB is not recoverable (-fno-sanitize-recover), ASan exits
-// non-zero on its first error, and every report is also written under build-sanitize/reports/,
-// which must be empty at the end (a report from a child process that a test expected to fail
-// would otherwise go unnoticed).
+// Any sanitizer report fails the run. ASan stops the process at its first error and writes the
+// report under build-sanitize/reports/, which must be empty at the end (so even a child process
+// that a test expected to fail cannot hide one). UBSan (GCC's runtime ignores log_path when ASan
+// is loaded) prints to stderr and stops the process: undefined behaviour is not recoverable
+// here (-fno-sanitize-recover), so the test running it fails.
 //
 //   node scripts/test-sanitize.mjs [--skip-build] [-- vitest arguments, e.g. test/kernels.test.ts]
 import { spawnSync } from 'node:child_process';
