@@ -4,7 +4,7 @@
 // The short form (the default, which CI runs) takes a few minutes; --long is the full soak.
 //
 //   node scripts/soak.mjs [--long] [--small-steps N] [--large-steps N] [--optimizers AdamW,SGD,...]
-//                         [--modes sync,async] [--simulate-leak BYTES] [--json FILE]
+//                         [--modes sync,async] [--simulate-leak BYTES] [--json FILE] [--trace]
 //
 // Phases: for each optimizer and mode (step() / stepAsync()), `small` steps over a model of small
 // tensors (the per-step overheads: planning, pinned handles, async work objects), then `large`
@@ -16,25 +16,37 @@
 // samples exceed it by more than the bounds below.
 // - JS heap (heapUsed + external + arrayBuffers, after GC): at most 1 MiB. A step that retained
 //   one small object (a plan, a promise, a 64-byte array) would leave ≥ 64 B × 18,000 = 1.1 MiB
-//   behind over the short form's 18,000 measured small steps, 11 MiB over the long form's.
-// - Resident memory (RSS, after GC): at most 8 MiB. The allocator and V8 move pages in and out by
-//   a few MiB between samples of a flat run; a native allocation leaked per step (an async work
-//   record with its scalars and piece list is ≥ 512 B) passes 8 MiB within 16,000 steps, and one
-//   per large step of a 16M tensor's size (64 MiB) at the second.
+//   behind over the short form's 18,000 measured small steps (≥ 6 B per step over the long
+//   form's 180,000). Flat runs move by ±0.2 MiB.
+// - Resident memory (RSS, after GC): at most 4 MiB. With V8's young generation pinned (below),
+//   flat runs move by ±1 MiB. A native allocation leaked per step (an async work record with its
+//   scalars and piece list is ≥ 256 B) passes 4 MiB within the short form's 18,000 steps; over
+//   the long form, ≥ 24 B per step does. One 16M tensor's copy per large step (64 MiB) shows at
+//   the second sample.
 // - Active handles and requests (process.getActiveResourcesInfo()), threads (/proc/self/task) and
 //   open file descriptors (/proc/self/fd): not one more than at the baseline.
 // `--simulate-leak BYTES` retains BYTES per step on purpose, to see the bounds catch it.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as fused from 'fused-optim';
 
+// V8 grows its young generation (up to 2 × 16 MiB) as it sees fit and keeps it: a step in RSS
+// that is no leak. Pinned to 1 MiB semi-spaces, the heap's size follows what is live.
+const FIXED_YOUNG_GENERATION = '--max-semi-space-size=1';
+if (!process.execArgv.includes(FIXED_YOUNG_GENERATION)) {
+  const child = spawnSync(process.execPath, [FIXED_YOUNG_GENERATION, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
+  process.exit(child.status ?? 1);
+}
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
 
 const MiB = 1 << 20;
-const BOUNDS = { heapBytes: 1 * MiB, rssBytes: 8 * MiB, handles: 0, threads: 0, fds: 0 };
+const BOUNDS = { heapBytes: 1 * MiB, rssBytes: 4 * MiB, handles: 0, threads: 0, fds: 0 };
 
 function parseArgs(argv) {
   const long = argv.includes('--long');
@@ -50,6 +62,7 @@ function parseArgs(argv) {
     modes: value('--modes', 'sync,async').split(','),
     leak: Number(value('--simulate-leak', 0)),
     json: value('--json', null),
+    trace: argv.includes('--trace'),
   };
 }
 
@@ -58,7 +71,9 @@ const FACTORIES = {
   Adam: (p) => new fused.Adam(p, { lr: 1e-3 }),
   SGD: (p) => new fused.SGD(p, { lr: 1e-3, momentum: 0.9 }),
   LAMB: (p) => new fused.LAMB(p, { weightDecay: 0.01 }),
-  RMSprop: (p) => new fused.RMSprop(p, { centered: true }),
+  // Not centered: with the soak's constant gradients, centered RMSprop's variance estimate
+  // v − E[g]² goes to 0 and below in float32, and its square root to NaN (as in PyTorch).
+  RMSprop: (p) => new fused.RMSprop(p, { momentum: 0.9 }),
   Adagrad: (p) => new fused.Adagrad(p),
   Lion: (p) => new fused.Lion(p),
   NAdam: (p) => new fused.NAdam(p),
@@ -82,6 +97,7 @@ async function sample() {
   return {
     rss: m.rss,
     heap: m.heapUsed + m.external + m.arrayBuffers,
+    heapTotal: m.heapTotal,
     handles: process.getActiveResourcesInfo().length,
     threads: countEntries('/proc/self/task'),
     fds: countEntries('/proc/self/fd'),
@@ -112,7 +128,10 @@ async function phase({ optimizer, mode, lengths, steps, leak }) {
     if (mode === 'async') await opt.stepAsync();
     else opt.step();
     if (leak > 0) retained.push(new Uint8Array(leak));
-    if (step >= warmup && (step - warmup) % every === 0) samples.push({ step, ...(await sample()) });
+    if (step >= warmup && (step - warmup) % every === 0) {
+      samples.push({ step, ...(await sample()) });
+      if (options.trace) console.log(`  ${optimizer} ${mode} step ${step}: ${JSON.stringify(samples.at(-1))}`);
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   const finite = params.every((p) => p.data.every(Number.isFinite));
