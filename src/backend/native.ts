@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { lengthsHold } from '../functional/plan';
-import { onResizableBuffer } from '../functional/validate';
+import { onResizableBuffer } from './engine';
 import { packageRoot } from './package-root';
+import { lengthsHold } from './stream-cache';
 import { type Backend, type Kind, REDUCE_OP_CODES, type StreamCache } from './types';
 
 interface KindLayout {

@@ -6,7 +6,7 @@
 // copied back, while the slice is still in cache.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tensorLength, tensorSlice } from '../functional/validate';
+import { tensorLength, tensorSlice } from './engine';
 import { packageRoot } from './package-root';
 import { type Backend, type KernelScalars, type KernelStreams, type Kind, REDUCE_OP_CODES } from './types';
 

@@ -1,6 +1,7 @@
 // Shared plumbing of the functional entry points: check the tensor lists of one call, reject
 // memory shared with a written list, and return the backend call, not yet run.
 import { getBackend } from '../backend';
+import { lengthsHold } from '../backend/stream-cache';
 import type { KernelScalars, KernelStreams, Kind, StreamCache } from '../backend/types';
 import {
   checkBoolean, checkNoOverlap, checkNumber, checkTensorList, lengthGetterIntact, onChangeableBuffer, privateView,
@@ -56,20 +57,6 @@ export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Arr
   }
   cache.pending = true;
   return cache.lists as Float32Array[][];
-}
-
-/** True while every array of the cache has the length it was validated with. */
-export function lengthsHold(cache: StreamCache): boolean {
-  const lengths = cache.lengths as number[];
-  const plain = !cache.resizable && lengthGetterIntact();
-  const lists = (plain ? cache.lists : cache.originals) as Float32Array[][];
-  let at = 0;
-  for (let k = 0; k < lists.length; k++) {
-    const list = lists[k];
-    for (let i = 0; i < list.length; i++, at++)
-      if ((plain ? list[i].length : tensorLength(list[i])) !== lengths[at]) return false;
-  }
-  return true;
 }
 
 /**

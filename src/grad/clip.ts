@@ -1,7 +1,7 @@
 import { getBackend } from '../backend';
 import { clampValues, scale } from '../functional/tensors';
 import { checkBoolean, checkNumber, checkTensorList, isFloat32Array } from '../functional/validate';
-import type { Parameter } from '../optim/optimizer';
+import type { Parameter } from '../optim/types';
 import { gradNorm } from './norm';
 
 export interface ClipOptions {

@@ -7,37 +7,8 @@ import { checkBoolean, checkNumber, isFloat32Array, onResizableBuffer, tensorLen
 import { CallSite } from './call-site';
 import { parameterLength, StateMap } from './state';
 
-export interface Parameter {
-  data: Float32Array;
-  grad: Float32Array | null;
-  name?: string;
-}
-
-export interface ParamGroup {
-  params: Parameter[];
-  [option: string]: unknown;
-}
-
-/** Per-parameter optimizer state: moment buffers and counters. */
-export type ParamState = Record<string, Float32Array | number>;
-
-export interface StateDict {
-  /** Keyed by the parameter's position across all groups, as in PyTorch. */
-  state: Record<number, ParamState>;
-  paramGroups: Array<Record<string, unknown> & { params: number[] }>;
-}
-
-export interface StepOptions {
-  /** Multiplies every gradient inside the update without writing it back (e.g. a clip coefficient). */
-  gradScale?: number;
-  /** When any gradient holds NaN or Infinity, change nothing and return false. */
-  skipIfNonFinite?: boolean;
-}
-
-export interface ZeroGradOptions {
-  /** Set grads to null instead of filling them with zeros. */
-  setToNone?: boolean;
-}
+export type { ParamGroup, Parameter, ParamState, StateDict, StepOptions, ZeroGradOptions } from './types';
+import type { ParamGroup, Parameter, ParamState, StateDict, StepOptions, ZeroGradOptions } from './types';
 
 /**
  * A group's options with a few more: what `{ ...group, ...extra }` means, at a hundredth of its
