@@ -2,7 +2,8 @@
 // same run by a native streaming probe of the same shape (4 arrays read, 3 written), against the
 // WebAssembly and pure-TypeScript backends, a naive JS loop, and TensorFlow.js (wasm and cpu
 // backends).
-// Prints a table per size and writes bench/results/latest.{json,svg}.
+// Prints a table per size and writes bench/results/latest.{json,svg} (ignored by git: a run never
+// rewrites a committed file; the run the README quotes is bench/reference/latest.json).
 // `--quick` (CI) runs shorter, at 1M only, and writes bench/results/quick.{json,svg}.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
