@@ -139,11 +139,15 @@ describe('the npm package', () => {
     expect(unwanted).toEqual([]);
   });
 
-  it('has no install-time scripts, no gyp build, no dependencies', () => {
+  it('has no install-time scripts, no gyp build, and no dependency but tinybench', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(Object.keys(manifest.scripts).filter((s) => /^(pre|post)?install$/.test(s))).toEqual([]);
     expect(manifest.gypfile).toBe(false);
-    expect(manifest.dependencies ?? {}).toEqual({});
+    // tinybench times the report's hardware section (scripts/report/throughput.mjs), which must
+    // run from an installed package; it has no dependencies of its own.
+    expect(Object.keys(manifest.dependencies ?? {})).toEqual(['tinybench']);
+    const tinybench = JSON.parse(readFileSync(join(root, 'node_modules', 'tinybench', 'package.json'), 'utf8'));
+    expect(tinybench.dependencies ?? {}).toEqual({});
   });
 
   it('installed offline into a fresh project, loads the prebuild for this platform on the best ISA, and runs no script', () => {
@@ -154,7 +158,7 @@ describe('the npm package', () => {
     const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--foreground-scripts', tarball], { cwd: project, encoding: 'utf8' });
     expect(install.status, install.stderr).toBe(0);
     const installed = join(project, 'node_modules', 'fused-optim');
-    expect(readdirSync(join(project, 'node_modules')).filter((d) => !d.startsWith('.'))).toEqual(['fused-optim']);
+    expect(readdirSync(join(project, 'node_modules')).filter((d) => !d.startsWith('.')).sort()).toEqual(['fused-optim', 'tinybench']);
     expect(existsSync(join(installed, 'build'))).toBe(false); // npm would have run node-gyp into build/
 
     const code = `import { backendInfo, AdamW } from 'fused-optim';
@@ -172,6 +176,23 @@ describe('the npm package', () => {
     expect(out.theta).toBeCloseTo(1 - 0.1 - 0.1 * 0.01, 6);
     expect(stderr).not.toMatch(/fused-optim build/);
   }, 120_000);
+
+  it("the installed report's throughput code times with tinybench against the probe of the addon the package loaded", () => {
+    const project = join(work, 'project');
+    const code = `import { measureAll, probeAddon, stepTasks, PROBE_WRITE } from './node_modules/fused-optim/scripts/report/throughput.mjs';
+      const tasks = stepTasks(4096, { addon: probeAddon() });
+      const done = [];
+      const spin = () => { const until = performance.now() + 4; while (performance.now() < until); };
+      const seconds = measureAll({ AdamW: tasks.AdamW[1], [PROBE_WRITE]: tasks[PROBE_WRITE][1], spin }, { time: 20, iterations: 5, warmup: 1 }, (name) => done.push(name));
+      console.log(JSON.stringify({ seconds, done }));`;
+    const { out } = json(code, { cwd: project });
+    expect(out.done).toEqual(['AdamW', 'probe 4r/3w', 'spin']);
+    expect(out.seconds.AdamW).toBeGreaterThan(0);
+    expect(out.seconds['probe 4r/3w']).toBeGreaterThan(0);
+    // seconds, not tinybench's milliseconds: a call that spins for 4 ms is timed at 4 ms or more
+    expect(out.seconds.spin).toBeGreaterThanOrEqual(0.004);
+    expect(out.seconds.spin).toBeLessThan(1);
+  });
 
   it('`npx fused-optim --version` and `--help` exit 0 with the version and the commands', () => {
     const project = join(work, 'project');

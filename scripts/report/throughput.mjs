@@ -1,12 +1,14 @@
 // Optimizer-step throughput against this machine's memory bandwidth: the measuring code shared by
 // `npm run bench` (bench/run.mjs) and the report's hardware section. The yardsticks are the
 // addon's streaming probes: one of AdamW's memory shape (4 arrays read, 3 written) and one that
-// only reads (gradNorm's shape). They need no dev dependency.
+// only reads (gradNorm's shape). They need no dev dependency: tinybench, which times them, is a
+// dependency of the package, so the report's hardware section runs from an installed package.
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { functional, gradNorm } from 'fused-optim';
+import { Bench } from 'tinybench';
 
 export const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -101,31 +103,29 @@ export function warmUp(fns, ms) {
   while (performance.now() < until) for (const fn of Object.values(fns)) fn();
 }
 
-/**
- * Median seconds per call of fn: calls it for at least `time` ms and `iterations` times, after
- * `warmup` untimed calls.
- */
-export function medianSeconds(fn, { time = 300, iterations = 5, warmup = 2 } = {}) {
-  for (let i = 0; i < warmup; i++) fn();
-  const samples = [];
-  const until = performance.now() + time;
-  while (samples.length < iterations || performance.now() < until) {
-    const t = process.hrtime.bigint();
-    fn();
-    samples.push(Number(process.hrtime.bigint() - t) / 1e9);
-  }
-  return median(samples);
-}
-
+/** The median of xs (the upper middle one of an even count). */
 export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-/** { name: median seconds per call } for each of fns; onDone(name) after each. */
-export function measureAll(fns, options, onDone = () => {}) {
+/**
+ * { name: median seconds per call } for each of fns, timed by tinybench one after the other: each
+ * for at least `time` ms and `iterations` calls, after `warmup` untimed calls (tinybench makes all
+ * the warm-up calls first). onDone(name) after each.
+ */
+export function measureAll(fns, { time = 300, iterations = 5, warmup = 2 } = {}, onDone = () => {}) {
+  const bench = new Bench({
+    time,
+    iterations,
+    warmup: warmup > 0,
+    warmupIterations: warmup,
+    warmupTime: 0, // exactly `warmup` calls: the TS backend's 16M steps take 0.1 s each
+    timestampProvider: 'hrtimeNow',
+    throws: true,
+  });
+  // async: false, or tinybench calls each function once when it is added, to see what it returns
+  for (const [name, fn] of Object.entries(fns)) bench.add(name, fn, { async: false });
+  bench.addEventListener('cycle', (event) => onDone(event.task.name));
   const seconds = {};
-  for (const [name, fn] of Object.entries(fns)) {
-    seconds[name] = medianSeconds(fn, options);
-    onDone(name);
-  }
+  for (const task of bench.runSync()) seconds[task.name] = task.result.latency.p50 / 1e3;
   return seconds;
 }
 
