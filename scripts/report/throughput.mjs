@@ -3,34 +3,24 @@
 // addon's streaming probes: one of AdamW's memory shape (4 arrays read, 3 written) and one that
 // only reads (gradNorm's shape). They need no dev dependency: tinybench, which times them, is a
 // dependency of the package, so the report's hardware section runs from an installed package.
-import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { functional, gradNorm } from 'fused-optim';
+import { backendInfo, functional, gradNorm } from 'fused-optim';
 import { Bench } from 'tinybench';
 
 export const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * The native addon's module object, for its probes; null when none loads. Looks where the package
- * loads it from: FUSED_OPTIM_ADDON, the local build, then a shipped prebuild for this platform.
+ * The native addon the package loaded, for its probes: the same file (and so, through require's
+ * cache, the same instance, thread pool and ISA choice) as backendInfo().addonFile. Null when the
+ * native backend cannot load.
  */
 export function probeAddon() {
-  const candidates = [process.env.FUSED_OPTIM_ADDON, join(packageDir, 'build', 'Release', 'fused_optim.node')];
-  const prebuilt = join(packageDir, 'prebuilds', `${process.platform}-${process.arch}`);
-  if (existsSync(prebuilt)) for (const f of readdirSync(prebuilt)) if (f.endsWith('.node')) candidates.push(join(prebuilt, f));
-  const require = createRequire(import.meta.url);
-  for (const file of candidates) {
-    if (!file || !existsSync(file)) continue;
-    try {
-      const addon = require(file);
-      if (typeof addon.kinds === 'function' && addon.kinds().probe) return addon;
-    } catch {
-      // not loadable here: try the next
-    }
-  }
-  return null;
+  const { addonFile, nativeError } = backendInfo();
+  if (nativeError !== undefined || addonFile === undefined) return null;
+  const addon = createRequire(import.meta.url)(addonFile);
+  return typeof addon.kinds === 'function' && addon.kinds().probe ? addon : null;
 }
 
 /** `count` arrays of n elements with realistic values (array 3 positive: second moments). */
