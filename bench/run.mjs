@@ -63,7 +63,7 @@ for (const n of sizes) {
     'tfjs-cpu Melem/s': melems(n, tf.cpu?.seconds[row.task]),
   }));
   const label = `${n / (1 << 20)}M`;
-  const paired = pairedRatios(root, n, quick ? 20 : n > 1 << 20 ? 60 : 300);
+  const paired = pairedRatios(addon, n, quick ? 20 : n > 1 << 20 ? 60 : 300);
   console.log(`${label} elements (probe: ${probeGBs.toFixed(1)} GB/s 4 read/3 write, ${readGBs.toFixed(1)} GB/s read-only; tfjs-wasm: ${tf.wasm?.variant ?? 'not run'})`);
   console.table(rows);
   console.log(`% of probe measured in pairs (kernel and probe in turn, median ratio): AdamW ${paired.AdamW}%, gradNorm ${paired.gradNorm}% (of the read probe)\n`);
