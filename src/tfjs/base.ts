@@ -25,12 +25,15 @@ export interface FusedParamGroup {
 export interface SlotValue {
   name: string;
   values: Float32Array;
+  /** The variable's shape, which TF.js gives its slot variables too. */
+  shape?: number[];
 }
 
 export interface Known {
   /** The variable's name; null for state loaded by setWeights, adopted at the next step. */
   name: string | null;
   size: number;
+  shape: number[];
 }
 
 export interface FusedOptimizerBase extends TfOptimizerBase {
@@ -166,8 +169,8 @@ export function createBase(tf: TfLike) {
         if (applied) for (let k = 0; k < outputs.length; k++) outputs[k].commit(vars[k]);
         else for (const o of outputs) o.discard();
         entries.forEach(({ name }, i) => {
-          const size = variables[name].size;
-          this.known[i] = { name, size };
+          const { size, shape } = variables[name];
+          this.known[i] = { name, size, shape: [...shape] };
         });
         this.commitState(applied);
         this.lastStepApplied = applied;
@@ -221,7 +224,10 @@ export function createBase(tf: TfLike) {
     async getWeights(): Promise<NamedTensor[]> {
       this.releaseExported();
       const iter = tf.scalar(this.iterations, 'int32');
-      const slots = this.slotValues().map((s) => ({ name: s.name, tensor: tf.tensor(s.values.slice(), [s.values.length], 'float32') }));
+      const slots = this.slotValues().map((s) => {
+        const shape = s.shape !== undefined && s.shape.reduce((a, b) => a * b, 1) === s.values.length ? s.shape : [s.values.length];
+        return { name: s.name, tensor: tf.tensor(s.values.slice(), shape, 'float32') };
+      });
       this.exported = [iter, ...slots.map((s) => s.tensor)];
       return [{ name: 'iter', tensor: iter }, ...slots];
     }
@@ -235,7 +241,7 @@ export function createBase(tf: TfLike) {
       const values: SlotValue[] = [];
       for (const w of weightValues.slice(1)) {
         if (w.tensor.dtype !== 'float32') throw new TypeError(`setWeights: '${w.name}' is ${w.tensor.dtype}, not float32`);
-        values.push({ name: w.name, values: Float32Array.from(await w.tensor.data()) });
+        values.push({ name: w.name, values: Float32Array.from(await w.tensor.data()), shape: [...w.tensor.shape] });
       }
       this.loadSlotValues(values, iterations);
       this.iterations_ = iterations;

@@ -74,7 +74,7 @@ export function createTfOptimizers(tf: TfLike) {
     slotValues(): SlotValue[] {
       const out: SlotValue[] = [];
       this.slots().forEach((_, s) =>
-        (this.state[s] ?? []).forEach((values, i) => out.push({ name: this.names[s][i], values })),
+        (this.state[s] ?? []).forEach((values, i) => out.push({ name: this.names[s][i], values, shape: this.known[i]?.shape })),
       );
       return out;
     }
@@ -90,7 +90,9 @@ export function createTfOptimizers(tf: TfLike) {
       const n = count === 0 ? 0 : values.length / count;
       this.state = this.slots().map((_, s) => values.slice(s * n, (s + 1) * n).map((v) => v.values));
       this.names = this.slots().map((_, s) => values.slice(s * n, (s + 1) * n).map((v) => v.name));
-      this.known = Array.from({ length: n }, (_, i) => ({ name: null, size: values[i].values.length }));
+      this.known = Array.from({ length: n }, (_, i) => ({
+        name: null, size: values[i].values.length, shape: values[i].shape ?? [values[i].values.length],
+      }));
       this.afterLoad(iterations);
     }
 

@@ -123,11 +123,11 @@ export function createTorchStyle(FusedOptimizer: ReturnType<typeof createBase>) 
       for (const key of keys)
         this.params.forEach((_, i) => {
           const value = state[i]?.[key];
-          if (value instanceof Float32Array) out.push({ name: `${this.baseNames[i]}/${key}`, values: value });
+          if (value instanceof Float32Array) out.push({ name: `${this.baseNames[i]}/${key}`, values: value, shape: this.known[i]?.shape });
           else if (typeof value === 'number') out.push({ name: `${this.baseNames[i]}/${NUMBER_MARK}${key}`, values: splitNumber(value) });
         });
       if (look !== undefined) {
-        this.params.forEach((_, i) => look.slow[i] && out.push({ name: `${this.baseNames[i]}/slow`, values: look.slow[i] }));
+        this.params.forEach((_, i) => look.slow[i] && out.push({ name: `${this.baseNames[i]}/slow`, values: look.slow[i], shape: this.known[i]?.shape }));
         out.push({ name: `lookahead/${NUMBER_MARK}stepCount`, values: splitNumber(look.stepCount) });
       }
       return out;
@@ -136,6 +136,7 @@ export function createTorchStyle(FusedOptimizer: ReturnType<typeof createBase>) 
     loadSlotValues(values: SlotValue[]): void {
       const bases: string[] = [];
       const sizes: number[] = [];
+      const shapes: number[][] = [];
       for (const v of values) {
         const cut = v.name.lastIndexOf('/');
         const base = v.name.slice(0, cut), key = v.name.slice(cut + 1);
@@ -144,10 +145,11 @@ export function createTorchStyle(FusedOptimizer: ReturnType<typeof createBase>) 
         if (!bases.includes(base)) {
           bases.push(base);
           sizes.push(v.values.length);
+          shapes.push(v.shape ?? [v.values.length]);
         }
       }
       this.baseNames = bases;
-      this.known = sizes.map((size) => ({ name: null, size }));
+      this.known = sizes.map((size, i) => ({ name: null, size, shape: shapes[i] }));
       this.loaded = { values, iterations: this.iterations };
       this.params = [];
       this.inner = undefined;
