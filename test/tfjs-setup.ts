@@ -13,9 +13,21 @@ export const tfLike = tf as TfLike;
 
 let wasmReady = false;
 
-/** Switches TF.js to 'cpu' or 'wasm' (single-threaded SIMD in Node). */
-export async function useTfBackend(name: 'cpu' | 'wasm'): Promise<void> {
+let copyReady = false;
+
+/**
+ * Switches TF.js to 'cpu' or 'wasm' (single-threaded SIMD in Node), or to 'cpu-copy': the cpu
+ * kernels under another name, which fused-optim/tfjs does not know and so reaches by copies
+ * (the route webgl, webgpu and tfjs-node take).
+ */
+export async function useTfBackend(name: 'cpu' | 'wasm' | 'cpu-copy'): Promise<void> {
   tf.enableProdMode();
+  if (name === 'cpu-copy' && !copyReady) {
+    const { MathBackendCPU } = require('@tensorflow/tfjs-backend-cpu') as { MathBackendCPU: new () => unknown };
+    tf.registerBackend('cpu-copy', () => new MathBackendCPU(), 0);
+    tf.copyRegisteredKernels('cpu', 'cpu-copy');
+    copyReady = true;
+  }
   if (name === 'wasm' && !wasmReady) {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     tfwasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep);

@@ -70,6 +70,17 @@ describe.each(['cpu', 'wasm'] as const)('fused-optim/tfjs on the %s backend', (b
     mapForm.forEach((a, s) => expectClose(a, actual[s], 0, `map form step ${s + 1}`));
   });
 
+  it('a stepOptions hook that makes tensors (growing the wasm heap) leaves the step correct', () => {
+    const expected = trajectory(tf.train.adam(0.05), 3, true);
+    const opt = train.adam(0.05);
+    let size = 1 << 22;
+    opt.stepOptions = () => {
+      tf.dispose(tf.zeros([(size *= 2)])); // each step a larger tensor than the heap has held
+      return {};
+    };
+    trajectory(opt, 3, true).forEach((a, s) => expectClose(a, expected[s], 1e-5, `step ${s + 1}`));
+  });
+
   it("reproduces tfjs-core's own optimizer test expectations", () => {
     const twoSteps = (opt: Any, init: number[]): number[][] => {
       const x = tf.variable(tf.tensor1d(init));
@@ -207,5 +218,34 @@ describe.each(['cpu', 'wasm'] as const)('fused-optim/tfjs on the %s backend', (b
     a.dispose();
     copy.dispose();
     dispose();
+  });
+});
+
+describe('fused-optim/tfjs on a backend it reaches by copies', () => {
+  beforeAll(() => useTfBackend('cpu-copy'));
+
+  it('follows tf.train, keeps numTensors flat and says once that it copies', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      for (const c of CASES.filter((k) => k.name === 'adam' || k.name === 'rmsprop centered momentum')) {
+        const expected = trajectory(c.stock(), 10, true);
+        const actual = trajectory(c.fused(), 10, true);
+        expected.forEach((e, s) => expectClose(actual[s], e, 1e-5, `${c.name} step ${s + 1}`));
+      }
+      const { w, b, loss, dispose } = problem();
+      const opt = train.momentum(0.01, 0.9);
+      opt.minimize(loss, false, [w, b]);
+      const n = tf.memory().numTensors;
+      for (let s = 0; s < 3; s++) opt.minimize(loss, false, [w, b]);
+      expect(tf.memory().numTensors).toBe(n);
+      opt.dispose();
+      dispose();
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((m) => m.includes("'cpu-copy' backend")).length).toBe(1);
   });
 });

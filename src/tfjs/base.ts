@@ -156,8 +156,9 @@ export function createBase(tf: TfLike) {
           vars.map((v) => v.shape),
         );
         outputs = opened.outputs;
+        const { gradScale, skip } = this.readStepOptions(opened.views.slice(0, grads.length));
+        opened.refresh();
         const gradViews = opened.views.slice(0, grads.length), oldValues = opened.views.slice(grads.length);
-        const { gradScale, skip } = this.readStepOptions(gradViews);
         let applied = false;
         if (!skip) {
           const params = outputs.map((o, k) => {

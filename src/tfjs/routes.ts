@@ -25,7 +25,14 @@ export interface Route {
    * Allocates the new values first (on wasm an allocation can grow the heap and detach earlier
    * views), then returns read-only views of the tensors and the outputs' arrays.
    */
-  open(read: TfTensor[], sizes: number[], shapes: number[][]): { views: Float32Array[]; outputs: Output[] };
+  open(read: TfTensor[], sizes: number[], shapes: number[][]): Opened;
+}
+
+export interface Opened {
+  views: Float32Array[];
+  outputs: Output[];
+  /** Takes the views again: code that ran since (a step-options hook making tensors) may have grown the wasm heap. */
+  refresh(): void;
 }
 
 let warnedCopy = false;
@@ -70,7 +77,7 @@ function cpuRoute(tf: TfLike, backend: TfBackend): Route {
           discard() {},
         };
       });
-      return { views, outputs };
+      return { views, outputs, refresh() {} };
     },
   };
 }
@@ -82,11 +89,12 @@ function wasmRoute(tf: TfLike, backend: TfBackend): Route {
     name: 'wasm',
     open(read, sizes, shapes) {
       const infos = shapes.map((shape) => makeOutput.call(backend, shape, 'float32'));
-      const views = read.map((t) => float32(fromHeap.call(backend, t), 'wasm heap'));
+      const view = (t: { dataId: object; shape: number[]; dtype: string }) => float32(fromHeap.call(backend, t), 'wasm heap');
+      const views = read.map(view);
       const outputs = infos.map((info): Output => {
         let owned = true;
         return {
-          array: float32(fromHeap.call(backend, info), 'wasm heap'),
+          array: view(info),
           commit(variable) {
             const t = tf.engine().makeTensorFromTensorInfo(info, backend);
             owned = false;
@@ -99,7 +107,11 @@ function wasmRoute(tf: TfLike, backend: TfBackend): Route {
           },
         };
       });
-      return { views, outputs };
+      const refresh = () => {
+        read.forEach((t, i) => (views[i] = view(t)));
+        infos.forEach((info, i) => (outputs[i].array = view(info)));
+      };
+      return { views, outputs, refresh };
     },
   };
 }
@@ -121,7 +133,7 @@ function copyRoute(tf: TfLike): Route {
           discard() {},
         };
       });
-      return { views, outputs };
+      return { views, outputs, refresh() {} };
     },
   };
 }
