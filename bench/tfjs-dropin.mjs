@@ -75,7 +75,7 @@ export async function tfjsDropin({ quick = false } = {}) {
 
   // A model.fit epoch on the cpu backend: stock and fused Adam alternate, the median of each.
   await tf.setBackend('cpu');
-  const samples = quick ? 512 : 2048, epochs = quick ? 2 : 4;
+  const samples = quick ? 256 : 2048, epochs = quick ? 2 : 4;
   const xs = tf.randomUniform([samples, 784]);
   const ys = tf.oneHot(tf.randomUniform([samples], 0, 10, 'int32'), 10);
   const model = (optimizer) => {
