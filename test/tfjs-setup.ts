@@ -3,13 +3,13 @@
 // tfjs-core instance.
 import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
-import type { TfLike } from '../src/tfjs';
+import type * as tfjs from '@tensorflow/tfjs';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const tf = require('@tensorflow/tfjs') as any;
 const tfwasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(path: string): void };
-export const tfLike = tf as TfLike;
+export const tfLike = tf as typeof tfjs;
 
 let wasmReady = false;
 

@@ -53,7 +53,7 @@ const finite = (name: string, value: unknown) => checkNumber(name, value);
 
 /** The abstract base, made once per `tf`: it extends that tf's Optimizer, so tf.layers accepts it. */
 export function createBase(tf: TfLike) {
-  const TfOptimizer = tf.Optimizer as unknown as abstract new () => TfOptimizerBase;
+  const TfOptimizer = tf.Optimizer as unknown as abstract new () => TfOptimizerBase & { iterations_: number };
 
   abstract class FusedOptimizer extends TfOptimizer implements FusedOptimizerBase {
     learningRate: number;

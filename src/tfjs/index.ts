@@ -13,23 +13,26 @@ export type { FusedOptimizerBase as FusedOptimizer, FusedParamGroup, FusedStepOp
 export type { NamedTensor, NamedTensorMap, TfLike, TfTensor, TfVariable } from './tf-like';
 export type { LookaheadChoice, TorchStyleOptions } from './torch-optimizers';
 
-/** The optimizers, bound to one `tf`. Arguments and defaults are tf.train's for the first seven. */
-export interface FusedTrain {
-  sgd(learningRate: number): FusedOptimizerBase;
-  momentum(learningRate: number, momentum: number, useNesterov?: boolean): FusedOptimizerBase;
-  adagrad(learningRate: number, initialAccumulatorValue?: number): FusedOptimizerBase;
-  adadelta(learningRate?: number, rho?: number, epsilon?: number): FusedOptimizerBase;
-  adam(learningRate?: number, beta1?: number, beta2?: number, epsilon?: number): FusedOptimizerBase;
-  adamax(learningRate?: number, beta1?: number, beta2?: number, epsilon?: number, decay?: number): FusedOptimizerBase;
-  rmsprop(learningRate: number, decay?: number, momentum?: number, epsilon?: number, centered?: boolean): FusedOptimizerBase;
+/**
+ * The optimizers, bound to one `tf`. Arguments and defaults are tf.train's for the first seven.
+ * `O` is that tf's Optimizer type: what they return is one, for model.compile's types too.
+ */
+export interface FusedTrain<O = unknown> {
+  sgd(learningRate: number): FusedOptimizerBase & O;
+  momentum(learningRate: number, momentum: number, useNesterov?: boolean): FusedOptimizerBase & O;
+  adagrad(learningRate: number, initialAccumulatorValue?: number): FusedOptimizerBase & O;
+  adadelta(learningRate?: number, rho?: number, epsilon?: number): FusedOptimizerBase & O;
+  adam(learningRate?: number, beta1?: number, beta2?: number, epsilon?: number): FusedOptimizerBase & O;
+  adamax(learningRate?: number, beta1?: number, beta2?: number, epsilon?: number, decay?: number): FusedOptimizerBase & O;
+  rmsprop(learningRate: number, decay?: number, momentum?: number, epsilon?: number, centered?: boolean): FusedOptimizerBase & O;
   /** PyTorch's AdamW (decoupled weight decay, default 1e-2), as fused-optim's AdamW. */
-  adamw(options?: TorchStyleOptions): FusedOptimizerBase;
-  nadam(options?: TorchStyleOptions): FusedOptimizerBase;
-  radam(options?: TorchStyleOptions): FusedOptimizerBase;
-  lamb(options?: TorchStyleOptions): FusedOptimizerBase;
-  lion(options?: TorchStyleOptions): FusedOptimizerBase;
+  adamw(options?: TorchStyleOptions): FusedOptimizerBase & O;
+  nadam(options?: TorchStyleOptions): FusedOptimizerBase & O;
+  radam(options?: TorchStyleOptions): FusedOptimizerBase & O;
+  lamb(options?: TorchStyleOptions): FusedOptimizerBase & O;
+  lion(options?: TorchStyleOptions): FusedOptimizerBase & O;
   /** The classes (subclasses of this tf's tf.Optimizer), by TF.js class name. */
-  readonly classes: Record<string, new (...args: never[]) => FusedOptimizerBase>;
+  readonly classes: Record<string, new (...args: never[]) => FusedOptimizerBase & O>;
 }
 
 type Classes = ReturnType<typeof createTfOptimizers> & ReturnType<typeof createTorchStyle>;
@@ -48,10 +51,10 @@ function classesFor(tf: TfLike): Classes {
 }
 
 /** The fused optimizers for this `tf` (the caller's TensorFlow.js; no other copy is loaded). */
-export function fusedTrain(tf: TfLike): FusedTrain {
+export function fusedTrain<T extends TfLike>(tf: T): FusedTrain<InstanceType<T['Optimizer']>> {
   const c = classesFor(tf);
   const nullable = (x: number | undefined) => (x === undefined ? null : x);
-  return {
+  const train: FusedTrain<FusedOptimizerBase> = {
     sgd: (lr) => new c.SGD(lr),
     momentum: (lr, m, nesterov = false) => new c.Momentum(lr, m, nesterov),
     adagrad: (lr, initial = 0.1) => new c.Adagrad(lr, initial),
@@ -67,8 +70,9 @@ export function fusedTrain(tf: TfLike): FusedTrain {
     classes: {
       SGD: c.SGD, Momentum: c.Momentum, Adagrad: c.Adagrad, Adadelta: c.Adadelta, Adam: c.Adam, Adamax: c.Adamax,
       RMSProp: c.RMSProp, FusedAdamW: c.AdamW, FusedNAdam: c.NAdam, FusedRAdam: c.RAdam, FusedLAMB: c.LAMB, FusedLion: c.Lion,
-    } as unknown as FusedTrain['classes'],
+    } as unknown as FusedTrain<FusedOptimizerBase>['classes'],
   };
+  return train as unknown as FusedTrain<InstanceType<T['Optimizer']>>;
 }
 
 /**

@@ -36,12 +36,12 @@ export interface TfBackend {
 /** TF.js's Optimizer base class, as far as subclasses see it. */
 export interface TfOptimizerBase {
   readonly iterations: number;
-  iterations_: number;
   computeGradients(f: () => TfTensor, varList?: TfVariable[]): { value: TfTensor; grads: NamedTensorMap };
   getClassName(): string;
 }
 
-export type TfOptimizerClass = abstract new () => TfOptimizerBase;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TfOptimizerClass = abstract new () => any;
 
 export interface TfLike {
   Optimizer: TfOptimizerClass;
@@ -53,8 +53,6 @@ export interface TfLike {
   getBackend(): string;
   tensor(values: Float32Array, shape: number[], dtype: 'float32'): TfTensor;
   scalar(value: number, dtype?: string): TfTensor;
-  tidy<T>(fn: () => T): T;
-  pow(base: TfTensor, exp: TfTensor): TfTensor;
   dispose(x: unknown): void;
   serialization: {
     registerClass(cls: unknown): void;

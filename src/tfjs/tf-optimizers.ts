@@ -233,9 +233,8 @@ export function createTfOptimizers(tf: TfLike) {
     }
   }
 
-  /** beta^(iterations+1) as tf.pow gives it on this backend (what tfjs-core's setWeights does). */
-  const powerOf = (beta: number, exponent: number): number =>
-    tf.tidy(() => tf.pow(tf.scalar(beta), tf.scalar(exponent)).dataSync()[0]);
+  /** beta^(iterations+1) in float32, as tfjs-core's setWeights computes it with tf.pow (the cpu kernel's Math.pow). */
+  const powerOf = (beta: number, exponent: number): number => f(Math.pow(f(beta), exponent));
 
   class Adam extends SlotOptimizer {
     static get className() {
