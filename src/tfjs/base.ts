@@ -51,7 +51,11 @@ export interface FusedOptimizerBase extends TfOptimizerBase {
 
 const finite = (name: string, value: unknown) => checkNumber(name, value);
 
-/** The abstract base, made once per `tf`: it extends that tf's Optimizer, so tf.layers accepts it. */
+/**
+ * The abstract base, made once per `tf`: it extends that tf's Optimizer, so tf.layers accepts it.
+ * Its members carry no `protected`: TypeScript cannot emit declarations for non-public members
+ * of a class made inside a function. What users see is the FusedOptimizerBase interface.
+ */
 export function createBase(tf: TfLike) {
   const TfOptimizer = tf.Optimizer as unknown as abstract new () => TfOptimizerBase & { iterations_: number };
 

@@ -254,9 +254,6 @@ export function createTfOptimizers(tf: TfLike) {
       this.accBeta1 = f(beta1);
       this.accBeta2 = f(beta2);
     }
-    override groupOptions(): Record<string, unknown> {
-      return {};
-    }
     slots(): Slot[] {
       return [{ suffix: 'm', initial: 0 }, { suffix: 'v', initial: 0 }];
     }
@@ -362,8 +359,9 @@ export function createTfOptimizers(tf: TfLike) {
         gradScale, alpha: this.decay, oneMinusAlpha: 1 - this.decay, momentum: this.momentum, eps: this.epsilon,
         lr: this.learningRate, centered: this.centered,
       };
+      // Without centering the mg stream is absent (the kernel neither reads nor writes it).
       if (this.centered) this.run('tf_rmsprop', ['param', 'grad', 'ms', 'mom', 'mg'], [params, grads, ms, mom, mg], scalars);
-      else this.run('tf_rmsprop', ['param', 'grad', 'ms', 'mom'], [params, grads, ms, mom], { ...scalars });
+      else this.run('tf_rmsprop', ['param', 'grad', 'ms', 'mom'], [params, grads, ms, mom], scalars);
     }
     getConfig() {
       return { learningRate: this.learningRate, decay: this.decay, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
