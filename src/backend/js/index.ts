@@ -11,11 +11,17 @@ import { radam } from './radam';
 import { reduce } from './reduce';
 import { rmsprop } from './rmsprop';
 import { sgd } from './sgd';
+import { tfAdadelta } from './tf-adadelta';
+import { tfAdagrad } from './tf-adagrad';
+import { tfAdam } from './tf-adam';
+import { tfAdamax } from './tf-adamax';
+import { tfRmsprop } from './tf-rmsprop';
 
 type Kernels = { [K in Kind]: (streams: KernelStreams[K], scalars: KernelScalars[K]) => void };
 
 const kernels: Kernels = {
   adam, sgd, adagrad, rmsprop, adadelta, adamax, nadam, radam, lion, lamb, lookahead, scale, accumulate, clamp, probe,
+  tf_adam: tfAdam, tf_adagrad: tfAdagrad, tf_adadelta: tfAdadelta, tf_adamax: tfAdamax, tf_rmsprop: tfRmsprop,
 };
 
 /** The pure-TypeScript backend: the readable specification and the fallback. */
