@@ -33,6 +33,19 @@ function tensors() {
   });
 }
 
+/**
+ * The array's bytes with every NaN written as one pattern. An operation that makes a NaN (the
+ * square root of a negative, as TF.js's centered RMSprop takes for a zero gradient) gives the
+ * CPU's default NaN, whose sign differs between x86 (negative) and Arm (positive), in the
+ * kernels and in JS alike; every other bit must be equal.
+ */
+function canonicalBytes(a) {
+  const copy = Float32Array.from(a, (x) => (Number.isNaN(x) ? NaN : x));
+  const bits = new Uint32Array(copy.buffer);
+  for (let i = 0; i < copy.length; i++) if (Number.isNaN(copy[i])) bits[i] = 0x7fc00000;
+  return new Uint8Array(copy.buffer);
+}
+
 async function hashes() {
   const f = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
   const cases = {
@@ -60,7 +73,7 @@ async function hashes() {
       const opt = make(params);
       for (let s = 0; s < 4; s++) opt.step();
       const h = createHash('sha256');
-      for (const p of params) h.update(new Uint8Array(p.data.buffer));
+      for (const p of params) h.update(canonicalBytes(p.data));
       out[name] = h.digest('hex').slice(0, 16);
     }
     Object.assign(out, tfjsHashes());
@@ -91,7 +104,7 @@ async function hashes() {
       const grads = tensors().map(({ grad }) => tf.tensor1d(grad));
       for (let s = 0; s < 4; s++) opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: grads[i] })));
       const h = createHash('sha256');
-      for (const v of vars) h.update(new Uint8Array(v.dataSync().buffer));
+      for (const v of vars) h.update(canonicalBytes(v.dataSync()));
       out[name] = h.digest('hex').slice(0, 16);
       opt.dispose();
       for (const x of [...vars, ...grads]) x.dispose();
