@@ -55,6 +55,11 @@
 // The benchmark's bandwidth yardstick: Adam's memory shape (4 streams read, 3 written), no math.
 #define FUSED_PROBE_STREAMS(S) S(a, 1, always) S(b, 0, always) S(c, 1, always) S(d, 1, always)
 
+// State streams whose values are never negative (second moments, sums of squares). With
+// stateDtype 'int8' they use the unsigned quantization map; every other state stream (each
+// stream after param and grad) uses the signed one. src/backend/state-format.ts: UNSIGNED_STATE.
+#define FUSED_UNSIGNED_STATE(U) U(expAvgSq) U(maxExpAvgSq) U(sum) U(squareAvg) U(expInf) U(accDelta)
+
 // K(kind, SCALARS, STREAMS): the element-wise kinds with a plain one-pass kernel. LAMB has two
 // passes and a per-tensor trust ratio between them, so it has its own entry points.
 #define FUSED_STEP_KINDS(K)                                                                   \

@@ -78,6 +78,18 @@ export const lengthGetterIntact = (): boolean =>
 /** Elements [at, at + n) of `a` as a new plain array on the same memory, made by engine accessors only. */
 export const tensorSlice = (a: Float32Array, at: number, n: number): Float32Array =>
   new RealFloat32Array(tensorBuffer(a), (byteOffsetOf(a) as number) + at * 4, n);
+/** The typed-array types a tensor may have: float32 data, and the stored state's bfloat16 words and int8 codes. */
+export type TensorType = 'Float32Array' | 'Uint16Array' | 'Uint8Array';
+const REAL_CONSTRUCTORS = { Float32Array, Uint16Array, Uint8Array } as const;
+/** The engine's type tag of a typed array (undefined for anything else), through the real getter. */
+export const typeTagOf = (a: unknown): string | undefined => tagOf(a) as string | undefined;
+
+/** Elements [at, at + n) of a tensor of any TensorType as a new plain array on the same memory (engine accessors only). */
+export function typedSlice<T extends Float32Array | Uint16Array | Uint8Array>(a: T, at: number, n: number): T {
+  const Ctor = REAL_CONSTRUCTORS[tagOf(a) as TensorType];
+  return new Ctor(bufferOf(a) as ArrayBuffer, (byteOffsetOf(a) as number) + at * Ctor.BYTES_PER_ELEMENT, n) as T;
+}
+
 const resizableGetter = getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable')?.get;
 const growableGetter = getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'growable')?.get;
 const resizableOf = resizableGetter && uncurry(resizableGetter);
