@@ -116,6 +116,9 @@ export interface StreamCache {
   /** Each list's argument name and whether it is written, to validate anew with the same errors. */
   names?: string[];
   written?: boolean[];
+  /** Each list's element type and, for an int8 absmax list, its block size (stored state). */
+  types?: (string | undefined)[];
+  blockSizes?: (number | undefined)[];
   /** Every array's length when validated, in list order. */
   lengths?: number[];
   /** Elements per stream: the sum of the first list's lengths. */

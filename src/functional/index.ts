@@ -11,3 +11,4 @@ export { radam, type RadamOptions } from './radam';
 export { rmsprop, type RmspropOptions } from './rmsprop';
 export { sgd, type SgdOptions } from './sgd';
 export { accumulate, clampValues, lookaheadSync, scale } from './tensors';
+export { createState, stateFromFloat32, stateToFloat32, type Int8State, type StateTensor } from './stored';

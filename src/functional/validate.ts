@@ -66,8 +66,10 @@ const tensorBuffer = (a: Float32Array): ArrayBufferLike => bufferOf(a) as ArrayB
  * its own `length` or another prototype, so its plain `length` stays the engine's (0 once the
  * buffer is detached) for as long as the built-in getter itself is intact.
  */
-export const privateView = (a: Float32Array): Float32Array =>
-  new RealFloat32Array(tensorBuffer(a), byteOffsetOf(a) as number, tensorLength(a));
+export const privateView = <T extends Float32Array>(a: T): T =>
+  (tagOf(a) === 'Float32Array'
+    ? new RealFloat32Array(tensorBuffer(a), byteOffsetOf(a) as number, tensorLength(a))
+    : typedSlice(a, 0, tensorLength(a))) as T;
 
 /** Whether the built-in typed-array `length` getter is still what plain `.length` reaches. */
 export const lengthGetterIntact = (): boolean =>
@@ -137,7 +139,7 @@ function isDetached(a: Float32Array): boolean {
  * to `length`: a view makes every backend update exactly the validated elements.
  */
 function plainView(a: Float32Array): Float32Array {
-  if (getPrototypeOf(a) === float32Proto && !hasOwn(a, 'length')) return a;
+  if (getPrototypeOf(a) === REAL_CONSTRUCTORS[tagOf(a) as TensorType].prototype && !hasOwn(a, 'length')) return a;
   return privateView(a);
 }
 
@@ -150,13 +152,16 @@ export function checkTensorList(
   name: string,
   list: unknown,
   like?: { name: string; list: Float32Array[] },
+  type: TensorType = 'Float32Array',
+  blockSize?: number,
 ): Float32Array[] {
-  if (!Array.isArray(list)) throw new TypeError(`${name} must be an array of Float32Array`);
+  if (!Array.isArray(list)) throw new TypeError(`${name} must be an array of ${type}`);
   const count = list.length;
   const copy = new Array<Float32Array>(count);
   for (let i = 0; i < count; i++) {
-    const t: unknown = list[i];
-    if (!isFloat32Array(t)) throw new TypeError(`${name}[${i}] must be a Float32Array`);
+    // Stored state (Uint16Array, Uint8Array) goes through the same checks, typed as the float lists.
+    const t = list[i] as Float32Array;
+    if (tagOf(t) !== type) throw new TypeError(`${name}[${i}] must be a ${type}`);
     if (isDetached(t)) throw new TypeError(`${name}[${i}] has a detached buffer`);
     copy[i] = plainView(t);
   }
@@ -165,7 +170,10 @@ export function checkTensorList(
       throw new RangeError(`${name} has ${count} tensors, ${like.name} has ${like.list.length}`);
     for (let i = 0; i < count; i++) {
       const n = tensorLength(copy[i]), m = tensorLength(like.list[i]);
-      if (n !== m) throw new RangeError(`${name}[${i}] has length ${n}, ${like.name}[${i}] has length ${m}`);
+      // An int8 state's absmax list: one scale per block of its tensor.
+      if (blockSize !== undefined && n !== Math.ceil(m / blockSize))
+        throw new RangeError(`${name}[${i}] has length ${n}, ${like.name}[${i}] (length ${m}) has ${Math.ceil(m / blockSize)} blocks of ${blockSize}`);
+      if (blockSize === undefined && n !== m) throw new RangeError(`${name}[${i}] has length ${n}, ${like.name}[${i}] has length ${m}`);
     }
   }
   return copy;

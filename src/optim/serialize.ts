@@ -1,12 +1,14 @@
 // Checkpoints as bytes: any state dict (optimizer, Lookahead, scheduler, or an object holding
-// several) with its Float32Arrays stored raw, so a resume is bit-exact.
+// several) with its Float32Arrays stored raw, so a resume is bit-exact. Stored optimizer state
+// (stateDtype) is kept as it is: bfloat16 words and int8 codes as raw Uint16Array / Uint8Array.
 //
 // Layout (little-endian):
 //   0  "FOPTSTAT"                 magic
 //   8  u32 version (1)
 //  12  u32 header length H
 //  16  H bytes of JSON: the state dict with each Float32Array replaced by {"$f32": [offset, length]}
-//      (offset in bytes from the start of the tensor area) and each non-finite number by {"$num": "NaN"|...}
+//      (offset in bytes from the start of the tensor area; Uint16Array "$u16", Uint8Array "$u8",
+//      each padded to 4 bytes) and each non-finite number by {"$num": "NaN"|...}
 //  ..  zero padding to a multiple of 4, then the tensor area
 //  end u32 CRC-32 of every byte before it
 import { crc32 } from 'node:zlib';
@@ -14,17 +16,25 @@ import { crc32 } from 'node:zlib';
 const MAGIC = 'FOPTSTAT';
 const VERSION = 1;
 
-function encode(value: unknown, tensors: Float32Array[], offset: { bytes: number }): unknown {
-  if (value instanceof Float32Array) {
-    const ref = { $f32: [offset.bytes, value.length] };
-    tensors.push(value);
-    offset.bytes += value.byteLength;
-    return ref;
-  }
+type Tensor = Float32Array | Uint16Array | Uint8Array;
+const TAGS = [
+  ['$f32', Float32Array],
+  ['$u16', Uint16Array],
+  ['$u8', Uint8Array],
+] as const;
+
+function encode(value: unknown, tensors: Tensor[], offset: { bytes: number }): unknown {
+  for (const [tag, Type] of TAGS)
+    if (value instanceof Type) {
+      const ref = { [tag]: [offset.bytes, value.length] };
+      tensors.push(value);
+      offset.bytes += Math.ceil(value.byteLength / 4) * 4;
+      return ref;
+    }
   if (typeof value === 'number') return Number.isFinite(value) ? value : { $num: String(value) };
   if (Array.isArray(value)) return value.map((v) => encode(v, tensors, offset));
   if (value !== null && typeof value === 'object') {
-    if (ArrayBuffer.isView(value)) throw new TypeError('only Float32Array tensors can be serialized');
+    if (ArrayBuffer.isView(value)) throw new TypeError('only Float32Array, Uint16Array and Uint8Array tensors can be serialized');
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = encode(v, tensors, offset);
     return out;
@@ -38,12 +48,15 @@ function decode(value: unknown, area: DataView): unknown {
   if (Array.isArray(value)) return value.map((v) => decode(v, area));
   if (value !== null && typeof value === 'object') {
     const o = value as Record<string, unknown>;
-    if (Array.isArray(o.$f32)) {
-      const [offset, length] = o.$f32 as number[];
-      if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length * 4 > area.byteLength)
+    for (const [tag, Type] of TAGS) {
+      if (!Array.isArray(o[tag])) continue;
+      const [offset, length] = o[tag] as number[];
+      const size = Type.BYTES_PER_ELEMENT;
+      if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length * size > area.byteLength)
         throw new RangeError('corrupt checkpoint: a tensor lies outside the data');
-      const out = new Float32Array(length);
-      for (let i = 0; i < length; i++) out[i] = area.getFloat32(offset + 4 * i, true);
+      const out = new Type(length);
+      for (let i = 0; i < length; i++)
+        out[i] = size === 4 ? area.getFloat32(offset + 4 * i, true) : size === 2 ? area.getUint16(offset + 2 * i, true) : area.getUint8(offset + i);
       return out;
     }
     if (typeof o.$num === 'string') return Number(o.$num);
@@ -57,7 +70,7 @@ function decode(value: unknown, area: DataView): unknown {
 /** Serializes a state dict to bytes (versioned header, tensor table, CRC-32 checksum). */
 export function serializeState(stateDict: object): Uint8Array {
   if (stateDict === null || typeof stateDict !== 'object') throw new TypeError('stateDict must be an object');
-  const tensors: Float32Array[] = [];
+  const tensors: Tensor[] = [];
   const offset = { bytes: 0 };
   const header = new TextEncoder().encode(JSON.stringify(encode(stateDict, tensors, offset)));
   const areaStart = 16 + Math.ceil(header.length / 4) * 4;
@@ -69,8 +82,10 @@ export function serializeState(stateDict: object): Uint8Array {
   out.set(header, 16);
   let at = areaStart;
   for (const t of tensors) {
-    for (let i = 0; i < t.length; i++) view.setFloat32(at + 4 * i, t[i], true);
-    at += t.byteLength;
+    if (t instanceof Float32Array) for (let i = 0; i < t.length; i++) view.setFloat32(at + 4 * i, t[i], true);
+    else if (t instanceof Uint16Array) for (let i = 0; i < t.length; i++) view.setUint16(at + 2 * i, t[i], true);
+    else out.set(t, at);
+    at += Math.ceil(t.byteLength / 4) * 4;
   }
   view.setUint32(at, crc32(out.subarray(0, at)) >>> 0, true);
   return out;
