@@ -127,11 +127,11 @@ describe.each(kernelTargets())('stored-state kernels on %s match the TS specific
   });
 });
 
-// 300 tensors of 0 to 5000 elements: the pool's parts hold many tensors and cut some, on block boundaries.
-const MANY = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? 0 : ((i * 1237) % 5000) + 1));
+// 150 tensors of 0 to 5000 elements: the pool's parts hold many tensors and cut some, on block boundaries.
+const MANY = Array.from({ length: 150 }, (_, i) => (i % 50 === 7 ? 0 : ((i * 1237) % 5000) + 1));
 
 describe('stored-state kernels across the parts of 2 threads, every native ISA', () => {
-  const SPLIT_DTYPES = DTYPES.filter(([, b]) => b !== 256);
+  const SPLIT_DTYPES = DTYPES.filter(([, b]) => b === 0 || b === 2048);
   const twoThreads = (c: Case, lengths: number[], dtype: Dtype, blockSize: number) => {
     const input = makeStreams(c, lengths, 13, dtype, blockSize);
     const expected = copyStreams(input);
@@ -145,7 +145,7 @@ describe('stored-state kernels across the parts of 2 threads, every native ISA',
   };
   const SPLIT_CASES = STORED_CASES.filter((c) => ['adamw', 'sgd momentum', 'lion', 'rmsprop centered momentum', 'adagrad'].includes(c.name));
   describe.each(SPLIT_DTYPES)('%s (block %i)', (dtype, blockSize) => {
-    it.each(SPLIT_CASES.map((c) => [c.name, c] as const))('%s: 300 tensors of 0 to 5000 elements', (_, c) => twoThreads(c, MANY, dtype, blockSize));
+    it.each(SPLIT_CASES.map((c) => [c.name, c] as const))('%s: 150 tensors of 0 to 5000 elements', (_, c) => twoThreads(c, MANY, dtype, blockSize));
     it('adamw: a million elements', () => twoThreads(STORED_CASES[0], [(1 << 20) + 3, 5], dtype, blockSize));
   });
 });

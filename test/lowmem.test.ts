@@ -3,13 +3,13 @@
 // and the small seed problems with quantized state forced onto tiny tensors.
 import { describe, expect, it } from 'vitest';
 import {
-  Adagrad, Adam, AdamW, deserializeState, functional, Lion, type Parameter, RMSprop, SGD, serializeState, type StateDict,
+  Adagrad, Adam, AdamW, deserializeState, functional, Lion, type Parameter, type ParamState, RMSprop, SGD, serializeState, type StateDict,
 } from '../src';
 import { DEFAULT_BLOCK_SIZE, dequantize, quantize, SIGNED_NAN, UNSIGNED_NAN } from '../src/backend/state-format';
 import { expectBitEqual, kernelTargets, onJs, onTarget, randomArray, rng } from './helpers';
 
 type Dtype = 'float32' | 'bfloat16' | 'int8';
-type Make = (params: Parameter[], stateDtype: Dtype) => { step(o?: object): boolean; stateDict(): StateDict; loadStateDict(sd: StateDict): void; stateBytes(): number };
+type Make = (params: Parameter[], stateDtype: Dtype) => { step(o?: object): boolean; stateDict(): StateDict; loadStateDict(sd: StateDict): void; stateBytes(): number; state: Map<Parameter, ParamState> };
 
 const OPTIMIZERS: [string, Make][] = [
   ['Adam', (p, stateDtype) => new Adam(p, { lr: 0.01, weightDecay: 0.01, stateDtype })],
