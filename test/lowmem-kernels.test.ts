@@ -2,12 +2,17 @@
 // pure-TS specification (src/backend/state-format.ts, src/backend/js/stored.ts), bit for bit:
 // every native ISA of this machine and wasm, tails around the vector widths and the block sizes,
 // odd-offset views, many tensors across the parts of 2 threads, a million elements.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { setThreads } from '../src';
 import { getBackend } from '../src/backend';
 import { BLOCK_SIZES, bf16Bits, blockCount, quantize, UNSIGNED_STATE } from '../src/backend/state-format';
 import type { KernelScalars, Kind } from '../src/backend/types';
 import { firstBitDifference, kernelTargets, machineIsas, onIsa, onJs, onTarget, randomArray, rng } from './helpers';
+
+// Let the event loop turn between these long synchronous tests: vitest's worker answers its
+// runner's messages only then, and gives up on them after 60 s (on a loaded machine, this file's
+// tests add up to more than that).
+afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 
 type Init = 'signed' | 'positive' | 'small';
 interface Case {

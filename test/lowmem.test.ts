@@ -1,12 +1,15 @@
 // stateDtype on the optimizer classes and the functional API: exact across backends, memory,
 // state dicts and checkpoints, format conversion, refusals, NaN behaviour, quantization error,
 // and the small seed problems with quantized state forced onto tiny tensors.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   Adagrad, Adam, AdamW, deserializeState, functional, Lion, type Parameter, type ParamState, RMSprop, SGD, serializeState, type StateDict,
 } from '../src';
 import { DEFAULT_BLOCK_SIZE, dequantize, quantize, SIGNED_NAN, UNSIGNED_NAN } from '../src/backend/state-format';
 import { expectBitEqual, kernelTargets, onJs, onTarget, randomArray, rng } from './helpers';
+
+// Let the event loop turn between long synchronous tests (vitest's worker messages time out after 60 s).
+afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 
 type Dtype = 'float32' | 'bfloat16' | 'int8';
 type Make = (params: Parameter[], stateDtype: Dtype) => { step(o?: object): boolean; stateDict(): StateDict; loadStateDict(sd: StateDict): void; stateBytes(): number; state: Map<Parameter, ParamState> };
@@ -308,5 +311,38 @@ describe('the seed problems converge with quantized state forced onto tiny tenso
     }
     expect((opt.state.get(w1) as Record<string, unknown>).stateFormat).toBe(stateDtype);
     expect(mse).toBeLessThan(0.01);
+  });
+});
+
+describe('the bfloat16 format', () => {
+  it('rounds to nearest, ties to even, keeps NaN quiet with its sign and ±Infinity, overflows to Infinity', async () => {
+    const { bf16Bits, bf16Value } = await import('../src/backend/state-format');
+    const f = new Float32Array(1), u = new Uint32Array(f.buffer);
+    const ofBits = (b: number) => ((u[0] = b), f[0]);
+    expect(bf16Bits(ofBits(0x3f808000))).toBe(0x3f80); // tie, even below
+    expect(bf16Bits(ofBits(0x3f818000))).toBe(0x3f82); // tie, even above
+    expect(bf16Bits(ofBits(0x3f808001))).toBe(0x3f81); // above the tie
+    expect(bf16Bits(NaN) & 0x7fc0).toBe(0x7fc0);
+    expect(bf16Bits(ofBits(0xffffffff))).toBe(0xffff); // a negative NaN with every payload bit stays NaN
+    expect(Number.isNaN(bf16Value(bf16Bits(ofBits(0x7f800001))))).toBe(true); // signalling NaN: not rounded into Infinity
+    expect(bf16Value(bf16Bits(Infinity))).toBe(Infinity);
+    expect(bf16Value(bf16Bits(-3.4028234e38))).toBe(-Infinity);
+    expect(Object.is(bf16Value(bf16Bits(-0)), -0)).toBe(true);
+  });
+
+  it('an Infinity gradient with bfloat16 state affects only its own element, like float32 state', () => {
+    const r = rng(41);
+    const data = randomArray(3000, r), g = randomArray(3000, r);
+    const run = (dtype: Dtype, grad: Float32Array) => {
+      const p: Parameter = { data: data.slice(), grad };
+      new AdamW([p], { lr: 0.01, stateDtype: dtype }).step();
+      return p.data;
+    };
+    const bad = g.slice();
+    bad[10] = Infinity;
+    const a = run('bfloat16', bad), b = run('bfloat16', g);
+    expect(Number.isNaN(a[10])).toBe(true);
+    a[10] = b[10] = 0;
+    expectBitEqual(a, b, 'other elements');
   });
 });
