@@ -346,3 +346,24 @@ describe('the bfloat16 format', () => {
     expectBitEqual(a, b, 'other elements');
   });
 });
+
+describe('stepAsync with stored state', () => {
+  it.each(['bfloat16', 'int8'] as const)('%s: AdamW and SGD momentum over 3 steps off the JS thread give step()\'s bits', async (stateDtype) => {
+    const make = () =>
+      Array.from({ length: 3 }, (_, k): Parameter => {
+        const r = rng(50 + k);
+        return { data: randomArray(70000 + k, r), grad: randomArray(70000 + k, r, 0.01) };
+      });
+    const a = make(), b = make();
+    const adamA = new AdamW(a, { stateDtype }), adamB = new AdamW(b, { stateDtype });
+    const sgdA = new SGD(a, { lr: 0.01, momentum: 0.9, stateDtype }), sgdB = new SGD(b, { lr: 0.01, momentum: 0.9, stateDtype });
+    for (let t = 0; t < 3; t++) {
+      adamA.step();
+      await adamB.stepAsync();
+      sgdA.step();
+      await sgdB.stepAsync();
+    }
+    a.forEach((p, k) => expectBitEqual(b[k].data, p.data, `tensor ${k}`));
+    expect(adamB.stateDict()).toEqual(adamA.stateDict());
+  });
+});
