@@ -1,7 +1,6 @@
 // The benchmark's chart: throughput of each implementation per optimizer, log scale, one row per
 // size, drawn with vega-lite and rendered to SVG headlessly.
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import { renderSvg } from '../scripts/report/render.mjs';
 
 const COLUMNS = {
   'native Melem/s': 'fused-optim native',
@@ -30,8 +29,7 @@ export async function chartSvg(results) {
         }
     }
   const { machine } = results;
-  const spec = vl.compile({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  return renderSvg({
     title: {
       text: 'Optimizer step throughput (higher is better)',
       subtitle: `${machine.cpu}, ${machine.threads} threads, native ISA ${machine.isa}, Node ${machine.node}`,
@@ -55,6 +53,5 @@ export async function chartSvg(results) {
     },
     width: 560,
     height: { step: 22 },
-  }).spec;
-  return new vega.View(vega.parse(spec), { renderer: 'none' }).toSVG();
+  });
 }

@@ -1,5 +1,7 @@
-// Prints the README's benchmark tables (Markdown) from bench/results/latest.json, so the figures
-// in README.md are the ones a run wrote, not retyped: `node bench/table.mjs`.
+// Prints the README's benchmark tables (Markdown) from a run's JSON, so the figures in README.md
+// are the ones a run wrote, not retyped. `node bench/table.mjs` reads your last run
+// (bench/results/latest.json); `node bench/table.mjs bench/reference/latest.json` prints the
+// README's own tables from the committed reference run.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -10,24 +10,10 @@
 // Notes:
 // - Both backends run every kernel eagerly and synchronously (no command queue, unlike webgl/webgpu), so when
 //   a step function returns the update is finished and written to the variable; nothing is read back.
-// - The wasm binary is loaded from node_modules/@tensorflow/tfjs-backend-wasm/dist/ (setWasmPaths with that
-//   directory; Emscripten reads it with fs under Node). TF.js never reports multithreading support under Node
-//   (it needs a worker-based pthread pool), so the single-threaded SIMD binary runs; we also pin the flag.
-// - setupTfjs() calls tf.enableProdMode(), which in tfjs-core 4.x only silences TF.js's own console warnings
-//   (notably the cpu backend's "Hi, looks like you are running TensorFlow.js in Node.js..." banner).
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, sep } from 'node:path';
+// - The backends are loaded and selected by scripts/report/tfjs-backend.mjs (shared with the report).
+import { tfjs, useTfjsBackend } from '../scripts/report/tfjs-backend.mjs';
 
-// All three packages resolve to their CommonJS Node bundles ("main"), so they share one tfjs-core instance
-// (one engine, one kernel registry). Mixing in the ESM builds ("module") would create a second engine.
-const require = createRequire(import.meta.url);
-const tf = require('@tensorflow/tfjs-core');
-require('@tensorflow/tfjs-backend-cpu');
-const tfwasm = require('@tensorflow/tfjs-backend-wasm');
-
-const WASM_DIR = dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep; // .../dist/
-let wasmPathsSet = false;
+const { tf } = tfjs() ?? (() => { throw new Error('the bench needs the TensorFlow.js dev dependencies: npm install'); })();
 
 /** Everything tfjsTasks() created: optimizers and tensors (variables, gradients). */
 let owned = [];
@@ -35,34 +21,8 @@ let owned = [];
 /** Sets up TF.js with the given backend ('cpu' | 'wasm'); returns { name, variant } describing what runs
  *  (plus `file`: the wasm binary, and `version`: the tfjs-core version). */
 export async function setupTfjs(backend) {
-  if (backend !== 'cpu' && backend !== 'wasm') throw new Error(`setupTfjs: unknown backend '${backend}' (expected 'cpu' or 'wasm')`);
   if (owned.length) disposeTfjs();
-  tf.enableProdMode();
-  let file = null;
-  let variant = 'js';
-  if (backend === 'wasm') {
-    // The threaded-SIMD build needs a pthread pool of workers; keep to the single-threaded SIMD binary.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    variant = simd ? 'simd' : 'plain';
-    file = join(WASM_DIR, simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm');
-    if (!existsSync(file)) throw new Error(`setupTfjs: ${file} not found`);
-    if (!wasmPathsSet) {
-      tfwasm.setWasmPaths(WASM_DIR); // a directory prefix (must end with a separator); read via fs in Node
-      wasmPathsSet = true;
-    }
-  }
-  // Emscripten's Node glue (run when the wasm backend initializes) adds process 'uncaughtException' and
-  // 'unhandledRejection' listeners that just rethrow: Node's default behaviour, but every later crash then
-  // points into tf-backend-wasm.node.js. Drop exactly the listeners added during initialization.
-  const events = ['uncaughtException', 'unhandledRejection'];
-  const before = events.map((e) => process.listeners(e));
-  const ok = await tf.setBackend(backend);
-  events.forEach((e, i) => { for (const l of process.listeners(e)) if (!before[i].includes(l)) process.removeListener(e, l); });
-  if (!ok) throw new Error(`setupTfjs: TF.js backend '${backend}' failed to initialize`);
-  await tf.ready();
-  if (tf.getBackend() !== backend) throw new Error(`setupTfjs: active backend is '${tf.getBackend()}', not '${backend}'`);
-  return { name: backend, variant, file, version: tf.version_core };
+  return useTfjsBackend(backend);
 }
 
 /** Deterministic values sin((i mod 4093) * 0.37 + phase) * scale: one period computed, then tiled (Math.sin

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { functional, setThreads } from '../src';
-type AdamOptions = functional.AdamOptions;
+type AdamOptions = functional.AdamCallOptions;
 import { expectBitEqual, machineIsas, onJs, randomArray, rng, viewAt, kernelTargets, onTarget } from './helpers';
 
 type Variant = { name: string; decoupled: boolean; options: Omit<AdamOptions, 'step'> };

@@ -44,7 +44,7 @@ describe.each(backends)('stepAsync on %s', (_, on) => {
 });
 
 describe('stepAsync runs off the JS thread and guards the optimizer', () => {
-  it('returns before the update is done; a second step, zeroGrad or stateDict is rejected meanwhile', async () => {
+  it('returns a pending promise; a second step, zeroGrad or stateDict is rejected until it settles', async () => {
     const n = 1 << 23;
     const p: Parameter = { data: new Float32Array(n).fill(1), grad: new Float32Array(n).fill(0.5) };
     const opt = new AdamW([p]);
@@ -53,8 +53,8 @@ describe('stepAsync runs off the JS thread and guards the optimizer', () => {
       done = applied;
     });
     expect(done).toBe(false);
-    // The worker writes the last element at the very end of its range: still untouched here.
-    expect(p.data[n - 1]).toBe(1);
+    // Whether the workers have reached any given element by now is a race (parts are claimed
+    // dynamically); what must hold is that the optimizer refuses to be used until it settles.
     expect(() => opt.step()).toThrow(/still running/);
     expect(() => opt.zeroGrad()).toThrow(/still running/);
     expect(() => opt.stateDict()).toThrow(/still running/);

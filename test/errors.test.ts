@@ -176,33 +176,37 @@ describe('user code that runs mid-step cannot make the addon write freed memory'
 describe('the addon itself never crashes the process on garbage', () => {
   const addon = createRequire(import.meta.url)(join(__dirname, '..', 'build', 'Release', 'fused_optim.node'));
   const scalars = (n: number) => new Float64Array(n);
+  // Kind indices from the addon's own table, so a kind inserted in kinds.h changes nothing here.
+  const kinds = addon.kinds() as Record<string, { index: number }>;
+  const K = Object.fromEntries(Object.entries(kinds).map(([name, k]) => [name, k.index]));
+  const unknownKind = Object.keys(kinds).length + 50;
   it.each([
     ['no arguments', () => addon.step()],
-    ['unknown kind', () => addon.step(99, {}, scalars(1))],
-    ['streams not an object', () => addon.step(0, 5, scalars(11))],
-    ['scalars of the wrong length', () => addon.step(0, { param: [] }, scalars(3))],
-    ['scalars not finite', () => addon.step(12, { x: [new Float32Array(4)] }, new Float64Array([NaN]))],
-    ['missing stream', () => addon.step(12, {}, scalars(1))],
-    ['a number in a list', () => addon.step(12, { x: [1] }, scalars(1))],
-    ['mismatched lengths', () => addon.step(11, { dst: [new Float32Array(8)], src: [new Float32Array(4)] }, scalars(1))],
-    ['amsgrad with no max list', () => addon.step(0, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array([1, 0, 1, 0.1, 0.9, 0.1, 1, 1, 1e-8, 0, 1]))],
-    ['lamb with a bad list', () => addon.step(addon.kinds().lamb.index, { param: [new Float32Array(2)] }, scalars(10))],
-    ['stepAsync with garbage', () => addon.stepAsync(0, 5, scalars(11), {})],
+    ['unknown kind', () => addon.step(unknownKind, {}, scalars(1))],
+    ['streams not an object', () => addon.step(K.adam, 5, scalars(11))],
+    ['scalars of the wrong length', () => addon.step(K.adam, { param: [] }, scalars(3))],
+    ['scalars not finite', () => addon.step(K.clamp, { x: [new Float32Array(4)] }, new Float64Array([NaN]))],
+    ['missing stream', () => addon.step(K.clamp, {}, scalars(1))],
+    ['a number in a list', () => addon.step(K.clamp, { x: [1] }, scalars(1))],
+    ['mismatched lengths', () => addon.step(K.accumulate, { dst: [new Float32Array(8)], src: [new Float32Array(4)] }, scalars(1))],
+    ['amsgrad with no max list', () => addon.step(K.adam, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array([1, 0, 1, 0.1, 0.9, 0.1, 1, 1, 1e-8, 0, 1]))],
+    ['lamb with a bad list', () => addon.step(K.lamb, { param: [new Float32Array(2)] }, scalars(10))],
+    ['stepAsync with garbage', () => addon.stepAsync(K.adam, 5, scalars(11), {})],
     ['reduce of a string', () => addon.reduce('x', 0)],
     ['a sparse list claiming 2^32-1 tensors', () => {
       const list: unknown[] = [];
       list.length = 2 ** 32 - 1;
       return addon.reduce(list, 0);
     }],
-    ['a flag scalar that is not 0 or 1', () => addon.step(0, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array([1, 0, 1, 0.1, 0.9, 0.1, 1, 1, 1e-8, 0, 7]))],
-    ['an Adam decay kind of 1e300', () => addon.step(0, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array([1, 0, 1, 0.1, 0.9, 0.1, 1, 1, 1e-8, 1e300, 0]))],
-    ['LAMB with eps 0', () => addon.step(addon.kinds().lamb.index, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array(10))],
+    ['a flag scalar that is not 0 or 1', () => addon.step(K.adam, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array([1, 0, 1, 0.1, 0.9, 0.1, 1, 1, 1e-8, 0, 7]))],
+    ['an Adam decay kind of 1e300', () => addon.step(K.adam, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array([1, 0, 1, 0.1, 0.9, 0.1, 1, 1, 1e-8, 1e300, 0]))],
+    ['LAMB with eps 0', () => addon.step(K.lamb, { param: [], grad: [], expAvg: [], expAvgSq: [] }, new Float64Array(10))],
     ['reduce with a bad op', () => addon.reduce([], 7)],
     ['setThreads(0)', () => addon.setThreads(0)],
-    ['a pinned handle of another kind', () => addon.step(10, addon.pin(12, { x: [new Float32Array(4)] }), new Float64Array(1))],
-    ['a pinned handle missing a flagged stream', () => addon.step(1, addon.pin(1, { param: [new Float32Array(2)], grad: [new Float32Array(2)], momentumBuffer: null }), new Float64Array([1, 0, 0, 0.9, 1, 0.1, 1, 0, 0]))],
-    ['pin with a bad kind', () => addon.pin(99, {})],
-    ['an object where a pinned handle belongs', () => addon.step(10, { x: 5 }, new Float64Array(1))],
+    ['a pinned handle of another kind', () => addon.step(K.scale, addon.pin(K.clamp, { x: [new Float32Array(4)] }), new Float64Array(1))],
+    ['a pinned handle missing a flagged stream', () => addon.step(K.sgd, addon.pin(K.sgd, { param: [new Float32Array(2)], grad: [new Float32Array(2)], momentumBuffer: null }), new Float64Array([1, 0, 0, 0.9, 1, 0.1, 1, 0, 0]))],
+    ['pin with a bad kind', () => addon.pin(unknownKind, {})],
+    ['an object where a pinned handle belongs', () => addon.step(K.scale, { x: 5 }, new Float64Array(1))],
     ['selectIsa(5)', () => addon.selectIsa(5)],
   ])('%s throws', (_, call) => {
     expect(call).toThrow();

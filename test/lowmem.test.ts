@@ -125,6 +125,34 @@ describe('format conversion through state dicts', () => {
   });
 });
 
+describe('state dicts of stored state are snapshots, typed by optimizer class', () => {
+  it.each(['bfloat16', 'int8'] as const)('%s: stateDict() copies the words and codes, zeroCopyStateDict() shares them', (dtype) => {
+    const { ps, opt } = train(OPTIMIZERS[0][1], dtype, 1, 8);
+    const own = opt.state.get(ps[5]) as Record<string, Uint16Array | Uint8Array | Float32Array>;
+    const snapshot = opt.stateDict().state[5] as Record<string, Uint16Array | Uint8Array | Float32Array>;
+    const shared = (opt as Adam).zeroCopyStateDict().state[5] as Record<string, Uint16Array | Uint8Array | Float32Array>;
+    expect(snapshot.expAvg).toBeInstanceOf(dtype === 'int8' ? Uint8Array : Uint16Array);
+    expect(snapshot.expAvg).not.toBe(own.expAvg);
+    expect(shared.expAvg).toBe(own.expAvg);
+    const before = snapshot.expAvg.slice();
+    ps.forEach((p) => (p.grad = new Float32Array(p.data.length).fill(0.5)));
+    opt.step();
+    expect(own.expAvg).not.toEqual(before); // the step changed the optimizer's words or codes
+    expect(snapshot.expAvg).toEqual(before); // ...and not the snapshot's
+    if (dtype === 'int8') expect(snapshot.expAvgAbsmax).not.toBe(own.expAvgAbsmax);
+  });
+
+  it('a stored-state dict of another optimizer class is refused with both names, the optimizer unchanged', () => {
+    const { ps, opt } = train(OPTIMIZERS[0][1], 'int8', 1, 9);
+    const sd = opt.stateDict();
+    expect(sd.type).toBe('Adam');
+    const lion = new Lion(ps, { stateDtype: 'int8' });
+    const before = lion.stateDict();
+    expect(() => lion.loadStateDict(sd)).toThrow(/stateDict is for Adam, not Lion/);
+    expect(lion.stateDict()).toEqual(before);
+  });
+});
+
 describe('stateDtype refusals', () => {
   const p = (): Parameter[] => [{ data: new Float32Array(4), grad: new Float32Array(4) }];
   it('an unknown or misspelt stateDtype is refused, naming the allowed values', () => {

@@ -19,6 +19,12 @@ function run(code: string, { env = {}, cwd = root, esm = true, flags = [] as str
   return { out: JSON.parse(r.stdout.trim().split('\n').at(-1) as string), stderr: r.stderr };
 }
 
+// A copy of the addon under another name, for FUSED_OPTIM_ADDON (the one in use when it is set).
+const addonDir = mkdtempSync(join(tmpdir(), 'fused-optim-addon-'));
+const copy = join(addonDir, 'renamed.node');
+cpSync(process.env.FUSED_OPTIM_ADDON || join(root, 'build', 'Release', 'fused_optim.node'), copy);
+afterAll(() => rmSync(addonDir, { recursive: true, force: true }));
+
 const INFO_ESM = "import { backendInfo } from 'fused-optim'; console.log(JSON.stringify(backendInfo()));";
 const best = machineIsas().at(-1);
 
@@ -57,6 +63,21 @@ describe('environment overrides', () => {
   });
 });
 
+// The sanitizer suite names its instrumented addon through FUSED_OPTIM_ADDON; a package without
+// an addon must not pick it up.
+const NO_NAMED_ADDON = { FUSED_OPTIM_ADDON: '' };
+
+describe('FUSED_OPTIM_ADDON', () => {
+  it('loads the named addon file', () => {
+    const code = `import { backendInfo } from 'fused-optim'; import { readFileSync } from 'node:fs';
+      const info = backendInfo();
+      console.log(JSON.stringify({ name: info.name, mapped: readFileSync('/proc/self/maps', 'utf8').includes(${JSON.stringify(copy)}) }));`;
+    const { out } = run(code, { env: { FUSED_OPTIM_ADDON: copy } });
+    expect(out).toEqual({ name: 'native', mapped: true });
+  });
+  // A named file that does not load: test/prebuilds.test.ts (warned, then the usual order).
+});
+
 describe('without the native addon', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fused-optim-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,15 +85,25 @@ describe('without the native addon', () => {
     const pkg = join(dir, 'node_modules', 'fused-optim');
     cpSync(join(root, 'dist'), join(pkg, 'dist'), { recursive: true });
     cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
+    // ESM and CJS entries both used, several steps: the hint is still printed once.
     const code = `import { backendInfo, Adam } from 'fused-optim';
+      import { createRequire } from 'node:module';
+      const cjs = createRequire(import.meta.url)('fused-optim');
       const p = { data: new Float32Array([1]), grad: new Float32Array([1]) };
-      new Adam([p], { lr: 0.5 }).step();
+      const opt = new Adam([p], { lr: 0.5 });
+      opt.step();
+      const q = { data: new Float32Array([1]), grad: new Float32Array([1]) };
+      new cjs.Adam([q], { lr: 0.5 }).step();
+      cjs.backendInfo();
       console.log(JSON.stringify({ ...backendInfo(), theta: p.data[0] }));`;
-    const { out, stderr } = run(code, { cwd: dir });
+    const { out, stderr } = run(code, { cwd: dir, env: NO_NAMED_ADDON });
     expect(out.name).toBe('js');
-    expect(out.nativeError).toMatch(/fused_optim\.node is missing/);
+    const platform = `${process.platform}-${process.arch}`;
+    expect(out.addonSkipped).toEqual(['no local build', `prebuilds/${platform}: not found`]);
+    expect(out.nativeError).toBe(`no native addon loaded (no local build; prebuilds/${platform}: not found)`);
     expect(out.theta).toBeCloseTo(0.5, 6);
-    expect(stderr).toMatch(/npx fused-optim build/);
+    expect(stderr.match(/npx fused-optim build/g)).toHaveLength(1);
+    expect(stderr).toMatch(/no native addon loaded .*; using the pure-TypeScript backend\. For native speed: npx fused-optim build/);
   });
 
   it('with the committed wasm build beside it, falls back to the WebAssembly backend: same bits as native', () => {
@@ -85,7 +116,7 @@ describe('without the native addon', () => {
       const opt = new AdamW([p], { lr: 0.01 });
       for (let i = 0; i < 5; i++) opt.step();
       console.log(JSON.stringify({ ...backendInfo(), data: Array.from(p.data) }));`;
-    const { out, stderr } = run(code, { cwd: dir });
+    const { out, stderr } = run(code, { cwd: dir, env: NO_NAMED_ADDON });
     expect(out.name).toBe('wasm');
     expect(stderr).toMatch(/using the WebAssembly backend/);
     expect(stderr).toMatch(/npx fused-optim build/);

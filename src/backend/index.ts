@@ -1,7 +1,9 @@
 // Backend selection. The choice is made on first use from FUSED_OPTIM_BACKEND, FUSED_OPTIM_ISA
 // and FUSED_OPTIM_THREADS, and can be changed later with useBackend / useIsa / setThreads.
+import { type AddonLoad, type AddonSource, loadAddon } from './addon-loader';
 import { jsBackend } from './js';
-import { loadAddon, type NativeBackend, nativeBackend } from './native';
+import { type NativeBackend, nativeBackend } from './native';
+import { packageRoot } from './package-root';
 import { loadWasm } from './wasm';
 import type { Backend, BackendName } from './types';
 
@@ -17,23 +19,55 @@ export interface BackendInfo {
   isas: string[];
   /** Why the native backend is unavailable, when it is. */
   nativeError?: string;
+  /** The native addon file loaded, and where it came from (FUSED_OPTIM_ADDON, local build, prebuild). */
+  addonFile?: string;
+  addonSource?: AddonSource;
+  /** Addon files passed over before the one loaded (or all of them), each with the reason. */
+  addonSkipped: string[];
 }
 
-let native: NativeBackend | Error | undefined;
-let current: Backend | undefined;
+interface BackendState {
+  native?: NativeBackend | Error;
+  /** Which addon file loaded and what was skipped (for backendInfo). */
+  addonLoad?: AddonLoad;
+  wasm?: Backend | Error;
+  current?: Backend;
+}
+
+/**
+ * The backend choice, kept once per installed copy of the package however many times its code
+ * is loaded: the ESM and CommonJS entries are two bundles of this source, and one program (or
+ * its dependencies) may load both. `useBackend` through one must hold for the other, as
+ * `setThreads` does (the addon itself is loaded once per process). Keyed by the package folder,
+ * so two different installed versions keep apart.
+ */
+const shared: BackendState = sharedState();
+
+function sharedState(): BackendState {
+  let root: string | null = null;
+  try {
+    root = packageRoot();
+  } catch {
+    // not loaded from a file: this copy keeps its own state
+  }
+  const key = Symbol.for(`fused-optim backend state: ${root ?? 'unknown'}`);
+  const global = globalThis as unknown as Record<symbol, BackendState | undefined>;
+  return (global[key] ??= {});
+}
 
 function warn(message: string): void {
   process.emitWarning(message, { code: 'FUSED_OPTIM' });
 }
 
 function getNative(): NativeBackend | Error {
-  if (native !== undefined) return native;
-  const addon = loadAddon();
-  if (addon instanceof Error) {
-    native = addon;
-    return native;
+  if (shared.native !== undefined) return shared.native;
+  const load = (shared.addonLoad = loadAddon());
+  const { addon } = load;
+  if (addon === null) {
+    shared.native = new Error(`no native addon loaded (${load.skipped.join('; ')})`);
+    return shared.native;
   }
-  native = nativeBackend(addon);
+  const native = (shared.native = nativeBackend(addon));
   const isa = process.env.FUSED_OPTIM_ISA;
   if (isa) selectIsa(native, isa);
   const threads = process.env.FUSED_OPTIM_THREADS;
@@ -52,10 +86,8 @@ function selectIsa(backend: NativeBackend, isa: string): boolean {
   return false;
 }
 
-let wasm: Backend | Error | undefined;
-
 function getWasm(): Backend | Error {
-  return (wasm ??= loadWasm());
+  return (shared.wasm ??= loadWasm());
 }
 
 /**
@@ -63,41 +95,43 @@ function getWasm(): Backend | Error {
  * kernels; else the pure-TypeScript one. All three give the same bits.
  */
 export function getBackend(): Backend {
+  const current = shared.current;
   if (current !== undefined) return current;
   const wanted = process.env.FUSED_OPTIM_BACKEND;
   if (wanted !== undefined && wanted !== '' && wanted !== 'native' && wanted !== 'wasm' && wanted !== 'js')
     warn(`FUSED_OPTIM_BACKEND=${wanted} is not 'native', 'wasm' or 'js'; ignored`);
-  if (wanted === 'js') return (current = jsBackend);
+  if (wanted === 'js') return (shared.current = jsBackend);
   if (wanted === 'wasm') {
     const w = getWasm();
     if (w instanceof Error) throw new Error(`FUSED_OPTIM_BACKEND=wasm but the WebAssembly backend cannot load: ${w.message}`);
-    return (current = w);
+    return (shared.current = w);
   }
   const n = getNative();
-  if (!(n instanceof Error)) return (current = n);
+  if (!(n instanceof Error)) return (shared.current = n);
   if (wanted === 'native') throw new Error(`FUSED_OPTIM_BACKEND=native but the native addon cannot load: ${n.message}`);
   const w = getWasm();
-  const fallback = w instanceof Error ? 'the pure-TypeScript backend' : 'the WebAssembly backend (one thread)';
-  warn(`native addon unavailable (${n.message}); using ${fallback}. Build it with: npx fused-optim build`);
-  return (current = w instanceof Error ? jsBackend : w);
+  const fallback = w instanceof Error ? 'the pure-TypeScript backend' : 'the WebAssembly backend (one thread, same results)';
+  // once per process: the state (and so this choice) is shared by the ESM and CJS entries
+  warn(`${n.message}; using ${fallback}. For native speed: npx fused-optim build`);
+  return (shared.current = w instanceof Error ? jsBackend : w);
 }
 
 /** Switches every optimizer to the given backend (state is shared: it lives in Float32Arrays). */
 export function useBackend(name: BackendName): void {
   if (name === 'js') {
-    current = jsBackend;
+    shared.current = jsBackend;
     return;
   }
   if (name === 'wasm') {
     const w = getWasm();
     if (w instanceof Error) throw new Error(`the WebAssembly backend cannot load: ${w.message}`);
-    current = w;
+    shared.current = w;
     return;
   }
   if (name !== 'native') throw new TypeError(`backend must be 'native', 'wasm' or 'js', got ${String(name)}`);
   const n = getNative();
   if (n instanceof Error) throw new Error(`the native backend cannot load: ${n.message}`);
-  current = n;
+  shared.current = n;
 }
 
 /** Forces a native instruction set no higher than the CPU supports; RangeError otherwise. */
@@ -125,8 +159,14 @@ export function backendInfo(): BackendInfo {
   const nativeInfo = n instanceof Error ? null : n.addon.info();
   const info: BackendInfo =
     backend.name === 'native' && nativeInfo
-      ? { name: 'native', isa: nativeInfo.isa, threads: nativeInfo.threads, isas: nativeInfo.isas }
-      : { name: backend.name, isa: backend.name, threads: 1, isas: nativeInfo?.isas ?? [] };
+      ? { name: 'native', isa: nativeInfo.isa, threads: nativeInfo.threads, isas: nativeInfo.isas, addonSkipped: [] }
+      : { name: backend.name, isa: backend.name, threads: 1, isas: nativeInfo?.isas ?? [], addonSkipped: [] };
   if (n instanceof Error) info.nativeError = n.message;
+  const load = shared.addonLoad;
+  info.addonSkipped = [...(load?.skipped ?? [])];
+  if (load?.file !== undefined) {
+    info.addonFile = load.file;
+    info.addonSource = load.source;
+  }
   return info;
 }

@@ -1,9 +1,5 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { lengthsHold } from '../functional/plan';
-import { onResizableBuffer } from '../functional/validate';
-import { packageRoot } from './package-root';
+import { onResizableBuffer } from './engine';
+import { lengthsHold } from './stream-cache';
 import { type Backend, type Kind, REDUCE_OP_CODES, type StreamCache } from './types';
 
 interface KindLayout {
@@ -12,7 +8,7 @@ interface KindLayout {
   streams: { name: string; written: boolean; enabledBy: string }[];
 }
 
-/** What build/Release/fused_optim.node exports (native/addon.cpp). */
+/** What fused_optim.node exports (native/addon.cpp); addon-loader.ts finds the file. */
 export interface Addon {
   info(): { isa: string; threads: number; isas: string[] };
   selectIsa(isa: string): boolean;
@@ -30,21 +26,6 @@ export interface Addon {
 
 export interface NativeBackend extends Backend {
   readonly addon: Addon;
-}
-
-const ADDON_FILE = join('build', 'Release', 'fused_optim.node');
-
-/** Loads the addon, or returns the reason it cannot be loaded. */
-export function loadAddon(): Addon | Error {
-  const root = packageRoot();
-  if (root === null) return new Error('cannot locate the fused-optim package folder');
-  const file = join(root, ADDON_FILE);
-  if (!existsSync(file)) return new Error(`${file} is missing`);
-  try {
-    return createRequire(join(root, 'package.json'))(file) as Addon;
-  } catch (e) {
-    return e instanceof Error ? e : new Error(String(e));
-  }
 }
 
 export function nativeBackend(addon: Addon): NativeBackend {

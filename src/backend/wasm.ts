@@ -6,7 +6,7 @@
 // copied back, while the slice is still in cache.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tensorLength, tensorSlice, typedSlice } from '../functional/validate';
+import { tensorLength, tensorSlice, typedSlice } from './engine';
 import { packageRoot } from './package-root';
 import { UNSIGNED_STATE } from './state-format';
 import { type Backend, type KernelScalars, type KernelStreams, type Kind, REDUCE_OP_CODES, type StoredFields } from './types';

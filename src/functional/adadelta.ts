@@ -2,8 +2,10 @@ import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan, ty
 import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
-export interface AdadeltaOptions extends CommonOptions {
+export interface AdadeltaCallOptions extends CommonOptions {
+  /** Decay of the running averages. */
   rho: number;
+  /** Added inside the square roots. */
   eps: number;
 }
 
@@ -13,7 +15,7 @@ export function planAdadelta(
   grads: Float32Array[],
   squareAvgs: Float32Array[],
   accDeltas: Float32Array[],
-  options: AdadeltaOptions,
+  options: AdadeltaCallOptions,
   cache?: StreamCache,
 ): Run {
   checkOptions(options);
@@ -39,7 +41,7 @@ export function adadelta(
   grads: Float32Array[],
   squareAvgs: Float32Array[],
   accDeltas: Float32Array[],
-  options: AdadeltaOptions,
+  options: AdadeltaCallOptions,
 ): void {
   planAdadelta(params, grads, squareAvgs, accDeltas, options)();
 }

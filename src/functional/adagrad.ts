@@ -3,15 +3,18 @@ import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
-export interface AdagradOptions extends CommonOptions {
+export interface AdagradCallOptions extends CommonOptions {
+  /** 1-based number of this update (the lr decay uses it). */
   step: number;
+  /** The lr at step t is lr / (1 + (t - 1) * lrDecay). */
   lrDecay: number;
+  /** Added to the denominator. */
   eps: number;
 }
 
 /** Adagrad over many tensors, as torch.optim.Adagrad (stateSums start at initialAccumulatorValue). */
 export function planAdagrad(
-  params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradOptions, cache?: StreamCache, stored?: StoredArgs,
+  params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradCallOptions, cache?: StreamCache, stored?: StoredArgs,
 ): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -29,7 +32,7 @@ export function planAdagrad(
 }
 
 /** One Adagrad update over many tensors (state in options.stateDtype). */
-export function adagrad(params: Float32Array[], grads: Float32Array[], stateSums: StateTensor[], options: AdagradOptions): void {
+export function adagrad(params: Float32Array[], grads: Float32Array[], stateSums: StateTensor[], options: AdagradCallOptions): void {
   checkOptions(options);
   const { lists, stored } = splitState(options, { stateSums });
   planAdagrad(params, grads, lists.stateSums as Float32Array[], options, undefined, stored)();

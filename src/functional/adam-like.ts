@@ -4,15 +4,18 @@ import type { StreamCache } from '../backend/types';
 import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars } from './plan';
 import { checkNumber, type NumberRule } from './validate';
 
-export interface AdamLikeOptions extends CommonOptions {
+export interface AdamLikeCallOptions extends CommonOptions {
   /** 1-based number of this update (bias corrections use it). */
   step: number;
+  /** Decay rate of the first moment average. */
   beta1: number;
+  /** Decay rate of the second moment (Adamax: infinity norm) average. */
   beta2: number;
+  /** Added to the denominator. */
   eps: number;
 }
 
-export function checkAdamLike(options: AdamLikeOptions, epsRule: NumberRule = { min: 0 }) {
+export function checkAdamLike(options: AdamLikeCallOptions, epsRule: NumberRule = { min: 0 }) {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   return {

@@ -1,11 +1,12 @@
 import { Decay } from '../backend/types';
-import { type AdamLikeOptions, checkAdamLike } from './adam-like';
+import { type AdamLikeCallOptions, checkAdamLike } from './adam-like';
 import { checkOptions, checkStateStreams, plan, type Run, type StoredArgs } from './plan';
 import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean } from './validate';
 
-export interface AdamOptions extends AdamLikeOptions {
+export interface AdamCallOptions extends AdamLikeCallOptions {
+  /** Use the maximum of past second moments (needs maxExpAvgSqs). */
   amsgrad: boolean;
 }
 
@@ -20,7 +21,7 @@ export function planAdam(
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
   maxExpAvgSqs: Float32Array[] | null,
-  options: AdamOptions,
+  options: AdamCallOptions,
   cache?: StreamCache,
   stored?: StoredArgs,
 ): Run {
@@ -67,7 +68,7 @@ export function adam(
   expAvgs: StateTensor[],
   expAvgSqs: StateTensor[],
   maxExpAvgSqs: StateTensor[] | null,
-  options: AdamOptions,
+  options: AdamCallOptions,
 ): void {
   runAdam(false, params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, options);
 }
@@ -79,7 +80,7 @@ function runAdam(
   expAvgs: StateTensor[],
   expAvgSqs: StateTensor[],
   maxExpAvgSqs: StateTensor[] | null,
-  options: AdamOptions,
+  options: AdamCallOptions,
 ): void {
   checkOptions(options);
   const { lists, stored } = splitState(options, { expAvgs, expAvgSqs, maxExpAvgSqs });
@@ -94,7 +95,7 @@ export function adamw(
   expAvgs: StateTensor[],
   expAvgSqs: StateTensor[],
   maxExpAvgSqs: StateTensor[] | null,
-  options: AdamOptions,
+  options: AdamCallOptions,
 ): void {
   runAdam(true, params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, options);
 }

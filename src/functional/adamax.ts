@@ -1,8 +1,8 @@
 import type { StreamCache } from '../backend/types';
-import { type AdamLikeOptions, checkAdamLike, momentStreams } from './adam-like';
+import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from './adam-like';
 import { plan, type Run } from './plan';
 
-export type AdamaxOptions = AdamLikeOptions;
+export type AdamaxCallOptions = AdamLikeCallOptions;
 
 /** Adamax over many tensors, as torch.optim.Adamax. */
 export function planAdamax(
@@ -10,7 +10,7 @@ export function planAdamax(
   grads: Float32Array[],
   expAvgs: Float32Array[],
   expInfs: Float32Array[],
-  options: AdamaxOptions,
+  options: AdamaxCallOptions,
   cache?: StreamCache,
 ): Run {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
@@ -31,7 +31,7 @@ export function adamax(
   grads: Float32Array[],
   expAvgs: Float32Array[],
   expInfs: Float32Array[],
-  options: AdamaxOptions,
+  options: AdamaxCallOptions,
 ): void {
   planAdamax(params, grads, expAvgs, expInfs, options)();
 }

@@ -1,8 +1,8 @@
 import type { StreamCache } from '../backend/types';
-import { type AdamLikeOptions, checkAdamLike, momentStreams } from './adam-like';
+import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from './adam-like';
 import { plan, type Run } from './plan';
 
-export type LambOptions = AdamLikeOptions;
+export type LambCallOptions = AdamLikeCallOptions;
 
 /**
  * LAMB (You et al. 2019, Algorithm 2) over many tensors: bias-corrected Adam direction plus
@@ -13,7 +13,7 @@ export function planLamb(
   grads: Float32Array[],
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
-  options: LambOptions,
+  options: LambCallOptions,
   cache?: StreamCache,
 ): Run {
   // eps > 0: a zero denominator would make the update, and so every trust ratio, NaN.
@@ -35,7 +35,7 @@ export function lamb(
   grads: Float32Array[],
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
-  options: LambOptions,
+  options: LambCallOptions,
 ): void {
   planLamb(params, grads, expAvgs, expAvgSqs, options)();
 }

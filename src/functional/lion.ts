@@ -2,14 +2,16 @@ import { checkBeta, checkOptions, checkStateStreams, type CommonOptions, commonS
 import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 
-export interface LionOptions extends CommonOptions {
+export interface LionCallOptions extends CommonOptions {
+  /** Interpolation between momentum and gradient for the update. */
   beta1: number;
+  /** Decay of the momentum. */
   beta2: number;
 }
 
 /** Lion (Chen et al. 2023, Algorithm 1) over many tensors: sign of the interpolated momentum, decoupled decay. */
 export function planLion(
-  params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionOptions, cache?: StreamCache, stored?: StoredArgs,
+  params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionCallOptions, cache?: StreamCache, stored?: StoredArgs,
 ): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -33,7 +35,7 @@ export function planLion(
 }
 
 /** One Lion update over many tensors (state in options.stateDtype). */
-export function lion(params: Float32Array[], grads: Float32Array[], expAvgs: StateTensor[], options: LionOptions): void {
+export function lion(params: Float32Array[], grads: Float32Array[], expAvgs: StateTensor[], options: LionCallOptions): void {
   checkOptions(options);
   const { lists, stored } = splitState(options, { expAvgs });
   planLion(params, grads, lists.expAvgs as Float32Array[], options, undefined, stored)();

@@ -1,9 +1,10 @@
 import type { StreamCache } from '../backend/types';
-import { type AdamLikeOptions, checkAdamLike, momentStreams } from './adam-like';
+import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from './adam-like';
 import { plan, type Run } from './plan';
 import { checkNumber } from './validate';
 
-export interface NadamOptions extends AdamLikeOptions {
+export interface NadamCallOptions extends AdamLikeCallOptions {
+  /** psi of the momentum schedule mu_t = beta1 * (1 - 0.5 * 0.96^(t * psi)). */
   momentumDecay: number;
   /** Product of μ_1 … μ_{step-1} (1 at the first step); nadam() returns the product through μ_step. */
   muProduct: number;
@@ -20,7 +21,7 @@ export function planNadam(
   grads: Float32Array[],
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
-  options: NadamOptions,
+  options: NadamCallOptions,
   cache?: StreamCache,
 ): { run: Run; muProduct: number } {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
@@ -51,7 +52,7 @@ export function nadam(
   grads: Float32Array[],
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
-  options: NadamOptions,
+  options: NadamCallOptions,
 ): number {
   const { run, muProduct } = planNadam(params, grads, expAvgs, expAvgSqs, options);
   run();

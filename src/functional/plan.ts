@@ -2,6 +2,7 @@
 // memory shared with a written list, and return the backend call, not yet run.
 import { getBackend } from '../backend';
 import { BLOCK_SIZES, DEFAULT_BLOCK_SIZE, STATE_DTYPES, type StateDtype } from '../backend/state-format';
+import { lengthsHold } from '../backend/stream-cache';
 import { type KernelScalars, type KernelStreams, type Kind, STATE_FORMAT_CODES, type StreamCache } from '../backend/types';
 import {
   checkBoolean, checkNoOverlap, checkNumber, checkTensorList, lengthGetterIntact, onChangeableBuffer, privateView,
@@ -65,20 +66,6 @@ export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Arr
   }
   cache.pending = true;
   return cache.lists as Float32Array[][];
-}
-
-/** True while every array of the cache has the length it was validated with. */
-export function lengthsHold(cache: StreamCache): boolean {
-  const lengths = cache.lengths as number[];
-  const plain = !cache.resizable && lengthGetterIntact();
-  const lists = (plain ? cache.lists : cache.originals) as Float32Array[][];
-  let at = 0;
-  for (let k = 0; k < lists.length; k++) {
-    const list = lists[k];
-    for (let i = 0; i < list.length; i++, at++)
-      if ((plain ? list[i].length : tensorLength(list[i])) !== lengths[at]) return false;
-  }
-  return true;
 }
 
 /**
@@ -288,10 +275,13 @@ export async function runStepAsync(runs: Run[]): Promise<void> {
 
 /** Options every optimizer shares. */
 export interface CommonOptions {
+  /** Learning rate (required). */
   lr: number;
+  /** Weight decay, as the optimizer's option of that name (required; 0 for none). */
   weightDecay: number;
+  /** Ascend instead of descend. Default false. */
   maximize?: boolean;
-  /** Multiplies every gradient inside the update (e.g. a clipping coefficient); 1 by default. */
+  /** Multiplies every gradient inside the update (e.g. a clipping coefficient); finite, >= 0. Default 1. */
   gradScale?: number;
   /**
    * How the state lists are stored: 'float32' (default), 'bfloat16' (Uint16Array words) or
@@ -311,7 +301,7 @@ export function commonScalars(o: CommonOptions): { lr: number; weightDecay: numb
   const lr = checkNumber('lr', o.lr, { min: 0 });
   const weightDecay = checkNumber('weightDecay', o.weightDecay, { min: 0 });
   const maximize = o.maximize === undefined ? false : checkBoolean('maximize', o.maximize);
-  const gradScale = o.gradScale === undefined ? 1 : checkNumber('gradScale', o.gradScale);
+  const gradScale = o.gradScale === undefined ? 1 : checkNumber('gradScale', o.gradScale, { min: 0 });
   return { lr, weightDecay, gradScale: maximize ? -gradScale : gradScale };
 }
 

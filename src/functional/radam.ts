@@ -1,8 +1,8 @@
 import type { StreamCache } from '../backend/types';
-import { type AdamLikeOptions, checkAdamLike, momentStreams } from './adam-like';
+import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from './adam-like';
 import { plan, type Run } from './plan';
 
-export type RadamOptions = AdamLikeOptions;
+export type RadamCallOptions = AdamLikeCallOptions;
 
 /** RAdam over many tensors, as torch.optim.RAdam (un-adapted steps while ρ_t <= 5). */
 export function planRadam(
@@ -10,7 +10,7 @@ export function planRadam(
   grads: Float32Array[],
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
-  options: RadamOptions,
+  options: RadamCallOptions,
   cache?: StreamCache,
 ): Run {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
@@ -39,7 +39,7 @@ export function radam(
   grads: Float32Array[],
   expAvgs: Float32Array[],
   expAvgSqs: Float32Array[],
-  options: RadamOptions,
+  options: RadamCallOptions,
 ): void {
   planRadam(params, grads, expAvgs, expAvgSqs, options)();
 }

@@ -3,10 +3,14 @@ import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber } from './validate';
 
-export interface RmspropOptions extends CommonOptions {
+export interface RmspropCallOptions extends CommonOptions {
+  /** Smoothing constant of the squared-gradient average. */
   alpha: number;
+  /** Added to the denominator. */
   eps: number;
+  /** Momentum factor; 0 for none. */
   momentum: number;
+  /** Normalize by the variance (needs gradAvgs). */
   centered: boolean;
 }
 
@@ -17,7 +21,7 @@ export function planRmsprop(
   squareAvgs: Float32Array[],
   gradAvgs: Float32Array[] | null,
   momentumBuffers: Float32Array[] | null,
-  options: RmspropOptions,
+  options: RmspropCallOptions,
   cache?: StreamCache,
   stored?: StoredArgs,
 ): Run {
@@ -55,7 +59,7 @@ export function rmsprop(
   squareAvgs: StateTensor[],
   gradAvgs: StateTensor[] | null,
   momentumBuffers: StateTensor[] | null,
-  options: RmspropOptions,
+  options: RmspropCallOptions,
 ): void {
   checkOptions(options);
   const { lists, stored } = splitState(options, { squareAvgs, gradAvgs, momentumBuffers });

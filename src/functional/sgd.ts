@@ -5,9 +5,12 @@ import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber, tensorLength } from './validate';
 
-export interface SgdOptions extends CommonOptions {
+export interface SgdCallOptions extends CommonOptions {
+  /** Momentum factor; 0 for none (momentumBuffers are then ignored). */
   momentum: number;
+  /** Dampening for momentum. */
   dampening: number;
+  /** Nesterov momentum. */
   nesterov: boolean;
   /**
    * Stored state only (stateDtype 'bfloat16' or 'int8', where a buffer cannot be null): the
@@ -24,7 +27,7 @@ export function planSgd(
   params: Float32Array[],
   grads: Float32Array[],
   momentumBuffers: (Float32Array | null)[] | null,
-  options: SgdOptions,
+  options: SgdCallOptions,
   cache?: StreamCache,
   stored?: StoredArgs,
 ): Run {
@@ -91,7 +94,7 @@ export function sgd(
   params: Float32Array[],
   grads: Float32Array[],
   momentumBuffers: (StateTensor | null)[] | null,
-  options: SgdOptions,
+  options: SgdCallOptions,
 ): void {
   checkOptions(options);
   const { lists, stored } = splitState(options, { momentumBuffers });

@@ -2,6 +2,15 @@
 // throw TypeError (wrong kind of value) or RangeError (right kind, wrong value) naming the
 // argument, and so leave every array unchanged when a call is rejected.
 
+import {
+  isDetached, isFloat32Array, lengthGetterIntact, onChangeableBuffer, onResizableBuffer, plainView, privateView, tensorBuffer, tensorByteLength,
+  tensorByteOffset, tensorLength, tensorSlice, type TensorType, typedSlice, typeTagOf,
+} from '../backend/engine';
+
+// Engine intrinsics are re-exported for the layers above, which check arguments with them.
+export { isFloat32Array, lengthGetterIntact, onChangeableBuffer, onResizableBuffer, privateView, tensorLength, tensorSlice, typedSlice, typeTagOf };
+export type { TensorType };
+
 export interface NumberRule {
   min?: number;
   max?: number;
@@ -35,114 +44,6 @@ export function checkBoolean(name: string, value: unknown): boolean {
   return value;
 }
 
-// The engine's own functions, taken when this module loads, before user code can replace them
-// (as Node's internals do with their "primordials"). What decides whether the addon may reuse
-// pointers must not go through anything user code can patch later: a typed array's own or
-// inherited `length`, Function.prototype.call, the global Float32Array, Object's statics.
-const RealFloat32Array = Float32Array;
-const float32Proto = RealFloat32Array.prototype;
-const { getPrototypeOf, getOwnPropertyDescriptor, hasOwn } = Object;
-// uncurry(f)(self, ...args) is f.call(self, ...args), with the real call.
-const uncurry = Function.prototype.bind.bind(Function.prototype.call) as <A extends unknown[], R>(
-  fn: (...args: A) => R,
-) => (self: unknown, ...args: A) => R;
-const typedArrayProto = getPrototypeOf(float32Proto) as object;
-const intrinsic = (target: object, name: string | symbol) =>
-  uncurry((getOwnPropertyDescriptor(target, name) as PropertyDescriptor).get as () => unknown);
-const tagOf = intrinsic(typedArrayProto, Symbol.toStringTag);
-const lengthGetter = (getOwnPropertyDescriptor(typedArrayProto, 'length') as PropertyDescriptor).get;
-const lengthOf = intrinsic(typedArrayProto, 'length');
-const bufferOf = intrinsic(typedArrayProto, 'buffer');
-const byteOffsetOf = intrinsic(typedArrayProto, 'byteOffset');
-const byteLengthOf = intrinsic(typedArrayProto, 'byteLength');
-
-/** True only for a genuine Float32Array (not an object that merely inherits its prototype). */
-export const isFloat32Array = (a: unknown): a is Float32Array => tagOf(a) === 'Float32Array';
-/** The element count as the engine knows it, whatever properties the object defines. */
-export const tensorLength = (a: Float32Array): number => lengthOf(a) as number;
-const tensorBuffer = (a: Float32Array): ArrayBufferLike => bufferOf(a) as ArrayBufferLike;
-/**
- * A new Float32Array on the same memory as `a`, seen by no one else: no user code can give it
- * its own `length` or another prototype, so its plain `length` stays the engine's (0 once the
- * buffer is detached) for as long as the built-in getter itself is intact.
- */
-export const privateView = <T extends Float32Array>(a: T): T =>
-  (tagOf(a) === 'Float32Array'
-    ? new RealFloat32Array(tensorBuffer(a), byteOffsetOf(a) as number, tensorLength(a))
-    : typedSlice(a, 0, tensorLength(a))) as T;
-
-/** Whether the built-in typed-array `length` getter is still what plain `.length` reaches. */
-export const lengthGetterIntact = (): boolean =>
-  getPrototypeOf(float32Proto) === typedArrayProto &&
-  !hasOwn(float32Proto, 'length') &&
-  getOwnPropertyDescriptor(typedArrayProto, 'length')?.get === lengthGetter;
-
-/** Elements [at, at + n) of `a` as a new plain array on the same memory, made by engine accessors only. */
-export const tensorSlice = (a: Float32Array, at: number, n: number): Float32Array =>
-  new RealFloat32Array(tensorBuffer(a), (byteOffsetOf(a) as number) + at * 4, n);
-/** The typed-array types a tensor may have: float32 data, and the stored state's bfloat16 words and int8 codes. */
-export type TensorType = 'Float32Array' | 'Uint16Array' | 'Uint8Array';
-const REAL_CONSTRUCTORS = { Float32Array, Uint16Array, Uint8Array } as const;
-/** The engine's type tag of a typed array (undefined for anything else), through the real getter. */
-export const typeTagOf = (a: unknown): string | undefined => tagOf(a) as string | undefined;
-
-/** Elements [at, at + n) of a tensor of any TensorType as a new plain array on the same memory (engine accessors only). */
-export function typedSlice<T extends Float32Array | Uint16Array | Uint8Array>(a: T, at: number, n: number): T {
-  const Ctor = REAL_CONSTRUCTORS[tagOf(a) as TensorType];
-  return new Ctor(bufferOf(a) as ArrayBuffer, (byteOffsetOf(a) as number) + at * Ctor.BYTES_PER_ELEMENT, n) as T;
-}
-
-const resizableGetter = getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable')?.get;
-const growableGetter = getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'growable')?.get;
-const resizableOf = resizableGetter && uncurry(resizableGetter);
-const growableOf = growableGetter && uncurry(growableGetter);
-const RealUint8Array = Uint8Array;
-
-/** True when the array's memory could shrink: a resizable ArrayBuffer (shared ones only grow). */
-export function onResizableBuffer(a: Float32Array): boolean {
-  if (resizableOf === undefined) return false;
-  try {
-    return resizableOf(tensorBuffer(a)) === true;
-  } catch {
-    return false; // a SharedArrayBuffer
-  }
-}
-
-/**
- * True when the array's length can change without its buffer being detached: a resizable
- * ArrayBuffer, or a growable SharedArrayBuffer (a length-tracking view grows with it).
- */
-export function onChangeableBuffer(a: Float32Array): boolean {
-  if (onResizableBuffer(a)) return true;
-  if (growableOf === undefined) return false;
-  try {
-    return growableOf(tensorBuffer(a)) === true;
-  } catch {
-    return false; // an ArrayBuffer
-  }
-}
-
-function isDetached(a: Float32Array): boolean {
-  // A view on a detached buffer reads as empty; only an empty view needs the (throwing) probe.
-  if (tensorLength(a) !== 0) return false;
-  try {
-    new RealUint8Array(tensorBuffer(a), 0, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
-/**
- * The array itself when its `length` is the engine's, else a plain view of the same memory. A
- * subclass or an own property could make `length` say anything, and the pure-TS kernels loop
- * to `length`: a view makes every backend update exactly the validated elements.
- */
-function plainView(a: Float32Array): Float32Array {
-  if (getPrototypeOf(a) === REAL_CONSTRUCTORS[tagOf(a) as TensorType].prototype && !hasOwn(a, 'length')) return a;
-  return privateView(a);
-}
-
 /**
  * A list of Float32Arrays; with `like`, each must have the same length as its partner. Returns
  * a copy of the list, read once: a list whose elements are getters (or a Proxy) cannot show
@@ -161,7 +62,7 @@ export function checkTensorList(
   for (let i = 0; i < count; i++) {
     // Stored state (Uint16Array, Uint8Array) goes through the same checks, typed as the float lists.
     const t = list[i] as Float32Array;
-    if (tagOf(t) !== type) throw new TypeError(`${name}[${i}] must be a ${type}`);
+    if (typeTagOf(t) !== type) throw new TypeError(`${name}[${i}] must be a ${type}`);
     if (isDetached(t)) throw new TypeError(`${name}[${i}] has a detached buffer`);
     copy[i] = plainView(t);
   }
@@ -198,8 +99,8 @@ export function checkNoOverlap(lists: { name: string; list: Float32Array[]; writ
     for (let i = 0; i < list.length; i++) {
       const a = list[i];
       if (tensorLength(a) === 0) continue;
-      const start = byteOffsetOf(a) as number;
-      const span = { start, end: start + (byteLengthOf(a) as number), label: `${name}[${i}]`, writable };
+      const start = tensorByteOffset(a);
+      const span = { start, end: start + tensorByteLength(a), label: `${name}[${i}]`, writable };
       const buffer = tensorBuffer(a);
       const spans = byBuffer.get(buffer);
       if (spans === undefined) byBuffer.set(buffer, [span]);
@@ -224,4 +125,44 @@ export function checkNoOverlap(lists: { name: string; list: Float32Array[]; writ
       if (s.writable && (writableReach === null || s.end > writableReach.end)) writableReach = s;
     }
   }
+}
+
+/**
+ * The known name a misspelt `key` most likely meant, or undefined: the same name in snake_case
+ * or another letter case (PyTorch habits: `weight_decay`, `T_max`), else the closest one within
+ * a typo's reach (one edit for names of up to 4 letters, two for longer ones; a swap of two
+ * neighbouring letters counts as one edit). Every "did you mean" in the package comes from here.
+ */
+export function didYouMean(key: string, known: readonly string[]): string | undefined {
+  const wanted = key.replace(/_([a-z0-9])/gi, (_, c: string) => c.toUpperCase()).toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of known) {
+    const d = editDistance(wanted, name.toLowerCase(), 2);
+    if (d === 0) return name;
+    if (d <= (name.length <= 4 ? 1 : 2) && d < bestDistance) {
+      best = name;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Optimal-string-alignment distance (Levenshtein plus adjacent swaps), capped at limit + 1. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+      current.push(d);
+    }
+    before = previous;
+    previous = current;
+  }
+  return Math.min(previous[b.length], limit + 1);
 }

@@ -1,11 +1,11 @@
 import { getBackend } from '../backend';
 import { clampValues, scale } from '../functional/tensors';
 import { checkBoolean, checkNumber, checkTensorList, isFloat32Array } from '../functional/validate';
-import type { Parameter } from '../optim/optimizer';
+import type { Parameter } from '../optim/types';
 import { gradNorm } from './norm';
 
 export interface ClipOptions {
-  /** Throw when the total norm is NaN or Infinity (torch's error_if_nonfinite). */
+  /** Throw when the total norm is NaN or Infinity (torch's error_if_nonfinite). Default false. */
   errorIfNonfinite?: boolean;
 }
 

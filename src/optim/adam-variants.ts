@@ -11,29 +11,39 @@ import { Optimizer, withOptions, type ParamGroup, type Parameter, type ParamStat
 import { zeros } from './state';
 
 export interface AdamLikeOptions {
+  /** Learning rate. Default 2e-3 for Adamax and NAdam, 1e-3 for RAdam and LAMB. */
   lr: number;
+  /** Decay rates of the first and second moment (Adamax: infinity norm) averages. Default [0.9, 0.999]. */
   betas: [number, number];
+  /** Added to the denominator. Default 1e-8 (LAMB: 1e-6). */
   eps: number;
+  /** L2 penalty added to the gradient (LAMB: added to the update, decoupled). Default 0. */
   weightDecay: number;
+  /** Ascend instead of descend. Default false. */
   maximize: boolean;
 }
 
 export interface NadamOptions extends AdamLikeOptions {
+  /** psi of the momentum schedule mu_t = beta1 * (1 - 0.5 * 0.96^(t * psi)). Default 4e-3. */
   momentumDecay: number;
 }
 
 type Planner<O> = (g: O & { step: number; beta1: number; beta2: number; gradScale: number }, site: CallSite) => Run;
 
 abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
+  /** @internal */
   protected abstract readonly bufferNames: string[];
+  /** @internal */
   protected abstract readonly planner: Planner<O>;
 
+  /** @internal */
   protected checkGroup(g: ParamGroup & O, where: string): void {
     checkCommon(where, g);
     checkBetas(where, g.betas);
     checkNumber(`${where}.eps`, g.eps, { min: 0 });
   }
 
+  /** @internal */
   protected planGroup(g: ParamGroup & O, params: Parameter[], gradScale: number): Run {
     return this.planByStep(
       g,
@@ -44,6 +54,7 @@ abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
     );
   }
 
+  /** @internal */
   protected initialState(): ParamState {
     return {};
   }
@@ -53,7 +64,10 @@ const ADAM_LIKE = { betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDe
 
 /** Adamax, the infinity-norm Adam (Kingma & Ba, 2015), as torch.optim.Adamax. */
 export class Adamax extends AdamLike<AdamLikeOptions> {
+  protected override readonly stateType = 'Adamax';
+  /** @internal */
   protected readonly bufferNames = ['expAvg', 'expInf'];
+  /** @internal */
   protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
     planAdamax(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expInf'), o, site.cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
@@ -63,7 +77,10 @@ export class Adamax extends AdamLike<AdamLikeOptions> {
 
 /** NAdam (Dozat, 2016) with PyTorch 2.x's μ schedule, as torch.optim.NAdam. */
 export class NAdam extends AdamLike<NadamOptions> {
+  protected override readonly stateType = 'NAdam';
+  /** @internal */
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
+  /** @internal */
   protected readonly planner: Planner<NadamOptions> = (o, site) => {
     const states = site.states;
     // μ_t depends on the betas and momentumDecay of each step taken, so parameters with the same
@@ -99,10 +116,12 @@ export class NAdam extends AdamLike<NadamOptions> {
   constructor(params: Parameter[] | ParamGroup[], options: Partial<NadamOptions> = {}) {
     super(params, { lr: 2e-3, ...ADAM_LIKE, momentumDecay: 4e-3 }, options);
   }
+  /** @internal */
   protected override checkGroup(g: ParamGroup & NadamOptions, where: string): void {
     super.checkGroup(g, where);
     checkNumber(`${where}.momentumDecay`, g.momentumDecay, { min: 0 });
   }
+  /** @internal */
   protected override initialState(): ParamState {
     return { muProduct: 1 };
   }
@@ -110,7 +129,10 @@ export class NAdam extends AdamLike<NadamOptions> {
 
 /** RAdam (Liu et al., 2020), as torch.optim.RAdam. */
 export class RAdam extends AdamLike<AdamLikeOptions> {
+  protected override readonly stateType = 'RAdam';
+  /** @internal */
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
+  /** @internal */
   protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
     planRadam(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'), o, site.cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
@@ -120,12 +142,16 @@ export class RAdam extends AdamLike<AdamLikeOptions> {
 
 /** LAMB (You et al., 2019): Adam direction with a per-tensor trust ratio, for large batches. */
 export class LAMB extends AdamLike<AdamLikeOptions> {
+  protected override readonly stateType = 'LAMB';
+  /** @internal */
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
+  /** @internal */
   protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
     planLamb(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'), o, site.cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
     super(params, { lr: 1e-3, ...ADAM_LIKE, eps: 1e-6 }, options);
   }
+  /** @internal */
   protected override checkGroup(g: ParamGroup & AdamLikeOptions, where: string): void {
     super.checkGroup(g, where);
     checkNumber(`${where}.eps`, g.eps, { min: 0, minExclusive: true });

@@ -6,11 +6,17 @@ import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
 
 export interface AdamOptions extends StoredStateOptions {
+  /** Learning rate. Default 1e-3. */
   lr: number;
+  /** Decay rates of the first and second moment averages. Default [0.9, 0.999]. */
   betas: [number, number];
+  /** Added to the denominator. Default 1e-8. */
   eps: number;
+  /** Adam: L2 penalty added to the gradient, default 0. AdamW: decoupled decay (parameters shrink by lr * weightDecay), default 1e-2. */
   weightDecay: number;
+  /** Use the maximum of past second moments (AMSGrad). Default false. */
   amsgrad: boolean;
+  /** Ascend instead of descend. Default false. */
   maximize: boolean;
 }
 
@@ -33,8 +39,10 @@ export function checkCommon(where: string, g: { lr: unknown; weightDecay?: unkno
 }
 
 abstract class AdamFamily extends Optimizer<AdamOptions> {
+  /** @internal */
   protected abstract readonly decoupled: boolean;
 
+  /** @internal */
   protected checkGroup(g: ParamGroup & AdamOptions, where: string): void {
     checkCommon(where, g);
     checkBetas(where, g.betas);
@@ -43,6 +51,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     checkStoredOptions(where, g);
   }
 
+  /** @internal */
   protected planGroup(g: ParamGroup & AdamOptions, params: Parameter[], gradScale: number): Run {
     const buffers = g.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
     return this.planByStep(
@@ -72,6 +81,8 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
 
 /** Adam (Kingma & Ba, 2015) with L2 weight decay, as torch.optim.Adam. */
 export class Adam extends AdamFamily {
+  protected override readonly stateType = 'Adam';
+  /** @internal */
   protected readonly decoupled = false;
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamOptions> = {}) {
     super(params, { ...ADAM_DEFAULTS }, options);
@@ -80,6 +91,8 @@ export class Adam extends AdamFamily {
 
 /** AdamW (Loshchilov & Hutter, 2019): decoupled weight decay, as torch.optim.AdamW. */
 export class AdamW extends AdamFamily {
+  protected override readonly stateType = 'AdamW';
+  /** @internal */
   protected readonly decoupled = true;
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamOptions> = {}) {
     super(params, { ...ADAM_DEFAULTS, weightDecay: 1e-2 }, options);

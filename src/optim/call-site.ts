@@ -5,7 +5,7 @@
 // were built from still holds, which lets the stream check and the native addon's unwrapped
 // pointers be reused (see StreamCache).
 import type { StreamCache } from '../backend/types';
-import type { Parameter, ParamState } from './optimizer';
+import type { Parameter, ParamState } from './types';
 import type { StateMap } from './state';
 
 export class CallSite {

@@ -5,24 +5,31 @@ import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optim
 import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
 
 export interface LionOptions extends StoredStateOptions {
+  /** Learning rate (typically 3-10x smaller than AdamW's). Default 1e-4. */
   lr: number;
+  /** Interpolation for the update (beta1) and momentum decay (beta2). Default [0.9, 0.99]. */
   betas: [number, number];
+  /** Decoupled weight decay: parameters shrink by lr * weightDecay each step. Default 0. */
   weightDecay: number;
+  /** Ascend instead of descend. Default false. */
   maximize: boolean;
 }
 
 /** Lion (Chen et al., 2023): sign of an interpolated momentum, decoupled weight decay. */
 export class Lion extends Optimizer<LionOptions> {
+  protected override readonly stateType = 'Lion';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<LionOptions> = {}) {
     super(params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, ...STORED_DEFAULTS }, options);
   }
 
+  /** @internal */
   protected checkGroup(g: ParamGroup & LionOptions, where: string): void {
     checkCommon(where, g);
     checkBetas(where, g.betas);
     checkStoredOptions(where, g);
   }
 
+  /** @internal */
   protected planGroup(g: ParamGroup & LionOptions, params: Parameter[], gradScale: number): Run {
     return this.planByStep(
       g,

@@ -4,13 +4,15 @@ import type { Optimizer, ParamGroup, Parameter, StateDict, StepOptions, ZeroGrad
 import { parameterLength } from './state';
 
 export interface LookaheadOptions {
-  /** Inner steps between syncs. */
+  /** Inner steps between syncs. Default 5. */
   k: number;
-  /** How far the slow weights move toward the fast ones at a sync. */
+  /** How far the slow weights move toward the fast ones at a sync (0 to 1). Default 0.5. */
   alpha: number;
 }
 
 export interface LookaheadStateDict {
+  /** 'Lookahead'; absent in state dicts written before it was recorded. */
+  type?: 'Lookahead';
   optimizer: StateDict;
   k: number;
   alpha: number;
@@ -83,17 +85,31 @@ export class Lookahead<Options extends object = object> {
     this.optimizer.zeroGrad(options);
   }
 
+  /** A deep snapshot (see Optimizer.stateDict): no later step changes it. */
   stateDict(): LookaheadStateDict {
+    return this.collectState(this.optimizer.stateDict(), (s) => s.slice());
+  }
+
+  /** stateDict() sharing the slow weights and the inner state buffers (see Optimizer.zeroCopyStateDict). */
+  zeroCopyStateDict(): LookaheadStateDict {
+    return this.collectState(this.optimizer.zeroCopyStateDict(), (s) => s);
+  }
+
+  private collectState(optimizer: StateDict, copy: (s: Float32Array) => Float32Array): LookaheadStateDict {
     const slow: Record<number, Float32Array> = {};
     this.params().forEach((p, i) => {
       const s = this.slow.get(p);
-      if (s) slow[i] = s.slice();
+      if (s) slow[i] = copy(s);
     });
-    return { optimizer: this.optimizer.stateDict(), k: this.k, alpha: this.alpha, stepCount: this.stepCount, slow };
+    return { type: 'Lookahead', optimizer, k: this.k, alpha: this.alpha, stepCount: this.stepCount, slow };
   }
 
+  /** Restores a Lookahead state dict (copying it); checks everything first, changes nothing on refusal. */
   loadStateDict(sd: LookaheadStateDict): void {
     if (sd === null || typeof sd !== 'object') throw new TypeError('stateDict must be an object');
+    const type: unknown = sd.type;
+    if (type !== undefined && type !== 'Lookahead')
+      throw new TypeError(`stateDict is for ${String(type)}, not Lookahead: load it into a ${String(type)} optimizer`);
     const stepCount = checkNumber('stateDict.stepCount', sd.stepCount, { min: 0, integer: true });
     if (sd.k !== this.k || sd.alpha !== this.alpha)
       throw new RangeError(`stateDict is for Lookahead k=${sd.k}, alpha=${sd.alpha}; this one has k=${this.k}, alpha=${this.alpha}`);

@@ -8,21 +8,30 @@ import {
 } from './stored-state';
 
 export interface RmspropOptions extends StoredStateOptions {
+  /** Learning rate. Default 1e-2. */
   lr: number;
+  /** Smoothing constant of the squared-gradient average. Default 0.99. */
   alpha: number;
+  /** Added to the denominator. Default 1e-8. */
   eps: number;
+  /** L2 penalty added to the gradient. Default 0. */
   weightDecay: number;
+  /** Momentum factor (0: no momentum buffer). Default 0. */
   momentum: number;
+  /** Normalize by the variance (the average gradient is subtracted). Default false. */
   centered: boolean;
+  /** Ascend instead of descend. Default false. */
   maximize: boolean;
 }
 
 /** RMSprop (Hinton), optionally centered and with momentum, as torch.optim.RMSprop. */
 export class RMSprop extends Optimizer<RmspropOptions> {
+  protected override readonly stateType = 'RMSprop';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<RmspropOptions> = {}) {
     super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...STORED_DEFAULTS }, options);
   }
 
+  /** @internal */
   protected checkGroup(g: ParamGroup & RmspropOptions, where: string): void {
     checkCommon(where, g);
     checkNumber(`${where}.alpha`, g.alpha, { min: 0 });
@@ -32,6 +41,7 @@ export class RMSprop extends Optimizer<RmspropOptions> {
     checkStoredOptions(where, g);
   }
 
+  /** @internal */
   protected planGroup(g: ParamGroup & RmspropOptions, params: Parameter[], gradScale: number): Run {
     const wanted = ['squareAvg', ...(g.momentum > 0 ? ['momentumBuffer'] : []), ...(g.centered ? ['gradAvg'] : [])];
     return this.planByStep(

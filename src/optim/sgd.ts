@@ -8,23 +8,31 @@ import {
   checkStoredOptions, formatFor, formatOf, STORED_DEFAULTS, storedZeros, type StoredStateOptions,
 } from './stored-state';
 import { DEFAULT_BLOCK_SIZE } from '../backend/state-format';
-import type { ParamState } from './optimizer';
+import type { ParamState } from './types';
 
 export interface SgdOptions extends StoredStateOptions {
+  /** Learning rate. Default 1e-3. */
   lr: number;
+  /** Momentum factor (0 = plain SGD, no state). Default 0. */
   momentum: number;
+  /** Dampening for momentum: the gradient enters the buffer scaled by 1 - dampening. Default 0. */
   dampening: number;
+  /** L2 penalty added to the gradient. Default 0. */
   weightDecay: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). Default false. */
   nesterov: boolean;
+  /** Ascend instead of descend. Default false. */
   maximize: boolean;
 }
 
 /** Stochastic gradient descent with optional (Nesterov) momentum, as torch.optim.SGD. */
 export class SGD extends Optimizer<SgdOptions> {
+  protected override readonly stateType = 'SGD';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<SgdOptions> = {}) {
     super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...STORED_DEFAULTS }, options);
   }
 
+  /** @internal */
   protected checkGroup(g: ParamGroup & SgdOptions, where: string): void {
     checkCommon(where, g);
     checkNumber(`${where}.momentum`, g.momentum, { min: 0 });
@@ -34,6 +42,7 @@ export class SGD extends Optimizer<SgdOptions> {
     checkStoredOptions(where, g);
   }
 
+  /** @internal */
   protected planGroup(g: ParamGroup & SgdOptions, params: Parameter[], gradScale: number): Run {
     if (g.stateDtype !== 'float32' && g.momentum !== 0) return this.planStored(g, params, gradScale);
     const momentumBuffers = params.map((p) => (this.state.get(p)?.momentumBuffer as Float32Array | undefined) ?? null);

@@ -1,5 +1,5 @@
 import { isFloat32Array, tensorLength } from '../functional/validate';
-import type { Parameter, ParamState } from './optimizer';
+import type { Parameter, ParamState } from './types';
 
 /**
  * The optimizer's state map. Counts its changes, so a call site can tell that no parameter's

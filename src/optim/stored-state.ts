@@ -7,14 +7,14 @@ import { checkStateDtype, type StoredArgs } from '../functional/plan';
 import { stateToFloat32 } from '../functional/stored';
 import { checkNumber, typeTagOf } from '../functional/validate';
 import type { CallSite } from './call-site';
-import type { Parameter, ParamGroup, ParamState } from './optimizer';
+import type { Parameter, ParamGroup, ParamState } from './types';
 import { parameterLength } from './state';
 
 /** The options every optimizer with stored state has. */
 export interface StoredStateOptions {
-  /** 'float32' (default), 'bfloat16' or 'int8'; fixed once the group exists (see README "Low-memory state"). */
+  /** How the state buffers are stored: 'float32', 'bfloat16' or 'int8'; fixed once the group exists (see README "Low-memory state"). Default 'float32'. */
   stateDtype: StateDtype;
-  /** With 'int8', tensors smaller than this keep float32 state (bitsandbytes' min_8bit_size); default 4096. */
+  /** With 'int8', tensors smaller than this keep float32 state (bitsandbytes' min_8bit_size). Default 4096. */
   min8bitSize: number;
 }
 

@@ -3,7 +3,7 @@ import type { JsonValue, SchedulableOptimizer } from './types';
 import { checkInteger, checkNumber, readOptions, stateError, stateNumber } from './validate';
 
 export interface CosineAnnealingLROptions {
-  /** Half-period in steps: the lr reaches `etaMin` at step `tMax`, then rises again. */
+  /** Half-period in steps: the lr reaches `etaMin` at step `tMax`, then rises again. Required. */
   tMax: number;
   /** Lower bound of the lr. Default 0. */
   etaMin?: number;
@@ -62,7 +62,7 @@ export class CosineAnnealingLR extends LRScheduler {
 }
 
 export interface CosineAnnealingWarmRestartsOptions {
-  /** Length of the first cycle in steps. */
+  /** Length of the first cycle in steps. Required. */
   t0: number;
   /** Each cycle is this many times longer than the previous one. Default 1. */
   tMult?: number;

@@ -7,9 +7,9 @@ export type CyclicMode = 'triangular' | 'triangular2' | 'exp_range';
 export type CyclicScaleMode = 'cycle' | 'iterations';
 
 export interface CyclicLROptions {
-  /** Lower lr bound, for every group or one per group. */
+  /** Lower lr bound, for every group or one per group. Required. */
   baseLr: number | number[];
-  /** Upper lr bound (amplitude = maxLr - baseLr), for every group or one per group. */
+  /** Upper lr bound (amplitude = maxLr - baseLr), for every group or one per group. Required. */
   maxLr: number | number[];
   /** Steps in the rising half of a cycle. Default 2000. */
   stepSizeUp?: number;
@@ -19,7 +19,7 @@ export interface CyclicLROptions {
   mode?: CyclicMode;
   /** Base of 'exp_range' scaling: gamma ** step. Default 1. */
   gamma?: number;
-  /** Custom amplitude scale in [0, 1]; overrides `mode`. */
+  /** Custom amplitude scale in [0, 1]; overrides `mode`. Default: none (`mode` decides). */
   scaleFn?: (x: number) => number;
   /** What `scaleFn` receives: the cycle number or the step number. Default 'cycle'. */
   scaleMode?: CyclicScaleMode;

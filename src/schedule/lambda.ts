@@ -6,7 +6,7 @@ import { readOptions } from './validate';
 export type LrLambda = (epoch: number) => number;
 
 export interface LambdaLROptions {
-  /** One function for every group, or one per group. */
+  /** One function for every group, or one per group. Required. */
   lrLambda: LrLambda | LrLambda[];
 }
 

@@ -4,11 +4,13 @@ import type { JsonValue, SchedulableOptimizer } from './types';
 import { checkBoolean, checkEnum, checkInteger, checkNumber, perGroup, readOptions } from './validate';
 
 export interface OneCycleLROptions {
-  /** Peak lr, for every group or one per group. */
+  /** Peak lr, for every group or one per group. Required. */
   maxLr: number | number[];
-  /** Length of the schedule; alternatively give `epochs` and `stepsPerEpoch`. */
+  /** Length of the schedule; alternatively give `epochs` and `stepsPerEpoch`. Required unless those are given. */
   totalSteps?: number;
+  /** With `stepsPerEpoch`, sets totalSteps = epochs * stepsPerEpoch. Required unless `totalSteps` is given. */
   epochs?: number;
+  /** See `epochs`. Required unless `totalSteps` is given. */
   stepsPerEpoch?: number;
   /** Fraction of the steps spent warming up. Default 0.3. */
   pctStart?: number;

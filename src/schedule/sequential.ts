@@ -12,14 +12,14 @@ import {
 } from './validate';
 
 export interface SequentialLROptions {
-  /** Schedulers built on the same optimizer, run one after another. */
+  /** Schedulers built on the same optimizer, run one after another. Required. */
   schedulers: LRScheduler[];
-  /** Step at which each scheduler after the first takes over; strictly increasing, one fewer than schedulers. */
+  /** Step at which each scheduler after the first takes over; strictly increasing, one fewer than schedulers. Required. */
   milestones: number[];
 }
 
 export interface ChainedSchedulerOptions {
-  /** Chainable schedulers built on the same optimizer, all stepped on every `step()`. */
+  /** Chainable schedulers built on the same optimizer, all stepped on every `step()`. Required. */
   schedulers: LRScheduler[];
 }
 

@@ -7,7 +7,7 @@ import type { JsonValue, SchedulableOptimizer } from './types';
 import { checkInteger, checkMilestones, checkNumber, readOptions } from './validate';
 
 export interface StepLROptions {
-  /** Decay every this many steps. */
+  /** Decay every this many steps. Required. */
   stepSize: number;
   /** Multiplicative decay factor. Default 0.1. */
   gamma?: number;
@@ -47,7 +47,7 @@ export class StepLR extends LRScheduler {
 }
 
 export interface MultiStepLROptions {
-  /** Steps at which to decay; strictly increasing integers. */
+  /** Steps at which to decay; strictly increasing integers. Required. */
   milestones: number[];
   /** Multiplicative decay factor. Default 0.1. */
   gamma?: number;
@@ -89,7 +89,7 @@ export class MultiStepLR extends LRScheduler {
 }
 
 export interface ExponentialLROptions {
-  /** Multiplicative decay factor applied every step. */
+  /** Multiplicative decay factor applied every step. Required. */
   gamma: number;
 }
 

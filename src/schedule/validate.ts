@@ -3,6 +3,7 @@
 // RangeError. Every message starts with the owner and names the option, because a bare "invalid
 // value" is useless once it has bubbled out of a training loop.
 
+import { didYouMean } from '../functional/validate';
 import type { ParamGroupLike, SchedulableOptimizer } from './types';
 
 function show(value: unknown): string {
@@ -22,10 +23,6 @@ export function rangeError(owner: string, option: string, expected: string, valu
   throw new RangeError(`${owner}: option '${option}' must be ${expected}, got ${show(value)}`);
 }
 
-function snakeToCamel(key: string): string {
-  return key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-}
-
 /**
  * Rejects unknown keys. PyTorch users will type `step_size` or `T_max` out of habit; silently
  * ignoring those would fall back to a default and train with the wrong schedule.
@@ -38,8 +35,7 @@ export function readOptions(owner: string, options: unknown, allowed: readonly s
   const record = options as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (allowed.includes(key)) continue;
-    const camel = snakeToCamel(key);
-    const guess = allowed.find((a) => a.toLowerCase() === camel.toLowerCase());
+    const guess = didYouMean(key, allowed);
     const hint = guess !== undefined ? ` (did you mean '${guess}'?)` : ` (known options: ${allowed.join(', ')})`;
     throw new TypeError(`${owner}: unknown option '${key}'${hint}`);
   }

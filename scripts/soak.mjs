@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+// npm run soak: many optimizer steps in one process, with resident memory, the JS heap and the
+// process's handles, threads and file descriptors sampled as they go; fails if any of them grows.
+// The short form (the default, which CI runs) takes a few minutes; --long is the full soak.
+//
+//   node scripts/soak.mjs [--long] [--small-steps N] [--large-steps N] [--optimizers AdamW,SGD,...]
+//                         [--modes sync,async] [--simulate-leak BYTES] [--json FILE] [--trace]
+//
+// Phases: for each optimizer and mode (step() / stepAsync()), `small` steps over a model of small
+// tensors (the per-step overheads: planning, pinned handles, async work objects), then `large`
+// steps over one 16M-element tensor (a per-step copy of a tensor would show at once).
+//
+// How growth is judged. Each phase warms up for a tenth of its steps (JIT, per-group caches, the
+// allocator's arenas), then samples every twentieth of the rest, each time after a full garbage
+// collection. The first sample after the warm-up is the baseline; the phase fails if the last
+// samples exceed it by more than the bounds below.
+// - JS heap (heapUsed + external + arrayBuffers, after GC): at most 1 MiB. A step that retained
+//   one small object (a plan, a promise, a 64-byte array) would leave ≥ 64 B × 18,000 = 1.1 MiB
+//   behind over the short form's 18,000 measured small steps (≥ 6 B per step over the long
+//   form's 180,000). Flat runs move by ±0.2 MiB.
+// - Resident memory (RSS, after GC): at most 4 MiB. With V8's young generation pinned (below),
+//   flat runs move by ±1 MiB. A native allocation leaked per step (an async work record with its
+//   scalars and piece list is ≥ 256 B) passes 4 MiB within the short form's 18,000 steps; over
+//   the long form, ≥ 24 B per step does. One 16M tensor's copy per large step (64 MiB) shows at
+//   the second sample.
+// - Active handles and requests (process.getActiveResourcesInfo()), threads (/proc/self/task) and
+//   open file descriptors (/proc/self/fd): not one more than at the baseline.
+// `--simulate-leak BYTES` retains BYTES per step on purpose, to see the bounds catch it.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as fused from 'fused-optim';
+
+// V8 grows its young generation (up to 2 × 16 MiB) as it sees fit and keeps it: a step in RSS
+// that is no leak. Pinned to 1 MiB semi-spaces, the heap's size follows what is live.
+const FIXED_YOUNG_GENERATION = '--max-semi-space-size=1';
+if (!process.execArgv.includes(FIXED_YOUNG_GENERATION)) {
+  const child = spawnSync(process.execPath, [FIXED_YOUNG_GENERATION, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
+  process.exit(child.status ?? 1);
+}
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+
+const MiB = 1 << 20;
+const BOUNDS = { heapBytes: 1 * MiB, rssBytes: 4 * MiB, handles: 0, threads: 0, fds: 0 };
+
+function parseArgs(argv) {
+  const long = argv.includes('--long');
+  const value = (name, fallback) => {
+    const i = argv.indexOf(name);
+    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
+  };
+  return {
+    long,
+    small: Number(value('--small-steps', long ? 200_000 : 20_000)),
+    large: Number(value('--large-steps', long ? 200 : 10)),
+    optimizers: value('--optimizers', 'AdamW,SGD,LAMB,RMSprop').split(','),
+    modes: value('--modes', 'sync,async').split(','),
+    leak: Number(value('--simulate-leak', 0)),
+    json: value('--json', null),
+    trace: argv.includes('--trace'),
+  };
+}
+
+const FACTORIES = {
+  AdamW: (p) => new fused.AdamW(p, { lr: 1e-3, amsgrad: true }),
+  Adam: (p) => new fused.Adam(p, { lr: 1e-3 }),
+  SGD: (p) => new fused.SGD(p, { lr: 1e-3, momentum: 0.9 }),
+  LAMB: (p) => new fused.LAMB(p, { weightDecay: 0.01 }),
+  // Not centered: with the soak's constant gradients, centered RMSprop's variance estimate
+  // v − E[g]² goes to 0 and below in float32, and its square root to NaN (as in PyTorch).
+  RMSprop: (p) => new fused.RMSprop(p, { momentum: 0.9 }),
+  Adagrad: (p) => new fused.Adagrad(p),
+  Lion: (p) => new fused.Lion(p),
+  NAdam: (p) => new fused.NAdam(p),
+};
+
+// A small model: a few layers' weights and biases, 6.4K elements in all (one call, no pool).
+const SMALL = [1, 7, 64, 1000, 4096, 17, 1200];
+const LARGE = [1 << 24];
+
+// Full GC, a turn of the event loop (array buffers' memory is released after their objects are
+// collected), and GC again.
+async function settle() {
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+}
+
+async function sample() {
+  await settle();
+  const m = process.memoryUsage();
+  return {
+    rss: m.rss,
+    heap: m.heapUsed + m.external + m.arrayBuffers,
+    heapTotal: m.heapTotal,
+    handles: process.getActiveResourcesInfo().length,
+    threads: countEntries('/proc/self/task'),
+    fds: countEntries('/proc/self/fd'),
+  };
+}
+
+function countEntries(dir) {
+  try {
+    return readdirSync(dir).length;
+  } catch {
+    return 0; // not Linux: nothing to count
+  }
+}
+
+async function phase({ optimizer, mode, lengths, steps, leak }) {
+  const params = lengths.map((n) => ({
+    data: Float32Array.from({ length: n }, (_, k) => Math.sin(k)),
+    grad: Float32Array.from({ length: n }, (_, k) => 0.01 * Math.cos(k)),
+  }));
+  const opt = FACTORIES[optimizer](params);
+  await settle(); // the previous phase's arrays go before this one's baseline
+  const warmup = Math.max(1, Math.floor(steps / 10));
+  const every = Math.max(1, Math.floor((steps - warmup) / 20));
+  const retained = [];
+  const samples = [];
+  const started = performance.now();
+  for (let step = 1; step <= steps; step++) {
+    if (mode === 'async') await opt.stepAsync();
+    else opt.step();
+    if (leak > 0) retained.push(new Uint8Array(leak));
+    if (step >= warmup && (step - warmup) % every === 0) {
+      samples.push({ step, ...(await sample()) });
+      if (options.trace) console.log(`  ${optimizer} ${mode} step ${step}: ${JSON.stringify(samples.at(-1))}`);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const finite = params.every((p) => p.data.every(Number.isFinite));
+  const base = samples[0];
+  // The largest excess over the baseline among the last quarter of samples: a leak grows to the
+  // end; a page the allocator has just taken and will reuse shows in one sample, not in all.
+  const tail = samples.slice(Math.floor(samples.length * 0.75));
+  const growth = (key) => Math.min(...tail.map((s) => s[key] - base[key]));
+  const result = {
+    optimizer,
+    mode,
+    elements: lengths.reduce((a, b) => a + b, 0),
+    steps,
+    seconds: +seconds.toFixed(1),
+    stepsPerSecond: Math.round(steps / seconds),
+    measuredSteps: samples.at(-1).step - base.step,
+    rssMiB: +(base.rss / MiB).toFixed(1),
+    rssGrowthKiB: Math.round(growth('rss') / 1024),
+    heapGrowthKiB: Math.round(growth('heap') / 1024),
+    handles: `${base.handles}→${samples.at(-1).handles}`,
+    threads: `${base.threads}→${samples.at(-1).threads}`,
+    fds: `${base.fds}→${samples.at(-1).fds}`,
+    failures: [],
+  };
+  if (!finite) result.failures.push('parameters became non-finite');
+  if (growth('rss') > BOUNDS.rssBytes) result.failures.push(`RSS grew ${result.rssGrowthKiB} KiB (bound ${BOUNDS.rssBytes / 1024})`);
+  if (growth('heap') > BOUNDS.heapBytes) result.failures.push(`JS heap grew ${result.heapGrowthKiB} KiB (bound ${BOUNDS.heapBytes / 1024})`);
+  for (const key of ['handles', 'threads', 'fds'])
+    if (growth(key) > BOUNDS[key]) result.failures.push(`${key} grew: ${result[key]}`);
+  retained.length = 0;
+  return result;
+}
+
+// ---- TF.js drop-in (fused-optim/tfjs) ---------------------------------------------------------
+// Placeholder until the drop-in lands: its phase will step fusedTrain(tf) optimizers the same
+// way and also assert tf.memory().numTensors flat (a tensor leaked per step is the TF.js leak).
+// Return phase results shaped like phase()'s; [] means "not part of this build".
+async function tfjsPhases(/* options */) {
+  return [];
+}
+// -----------------------------------------------------------------------------------------------
+
+const options = parseArgs(process.argv.slice(2));
+const info = fused.backendInfo();
+console.log(
+  `soak (${options.long ? 'long' : 'short'}): ${info.name}/${info.isa}, ${info.threads} threads, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
+);
+console.log(
+  `bounds: RSS +${BOUNDS.rssBytes / MiB} MiB, JS heap +${BOUNDS.heapBytes / MiB} MiB, handles/threads/fds +0 (after warm-up, after GC)`,
+);
+const results = [];
+for (const [lengths, steps] of [
+  [SMALL, options.small],
+  [LARGE, options.large],
+])
+  for (const optimizer of options.optimizers)
+    for (const mode of options.modes) {
+      if (!(optimizer in FACTORIES)) throw new RangeError(`--optimizers: unknown optimizer '${optimizer}'`);
+      if (steps < 2) continue;
+      const r = await phase({ optimizer, mode, lengths, steps, leak: options.leak });
+      results.push(r);
+      const { failures, ...shown } = r;
+      console.log(JSON.stringify(shown) + (failures.length ? `  FAILED: ${failures.join('; ')}` : ''));
+    }
+results.push(...(await tfjsPhases(options)));
+
+const failed = results.filter((r) => r.failures.length > 0);
+if (options.json)
+  writeFileSync(options.json, JSON.stringify({ info, node: process.version, options, bounds: BOUNDS, results }, null, 2) + '\n');
+console.table(
+  results.map(({ optimizer, mode, elements, steps, stepsPerSecond, rssGrowthKiB, heapGrowthKiB, handles, threads, fds }) => ({
+    optimizer,
+    mode,
+    elements,
+    steps,
+    'steps/s': stepsPerSecond,
+    'RSS growth KiB': rssGrowthKiB,
+    'heap growth KiB': heapGrowthKiB,
+    handles,
+    threads,
+    fds,
+  })),
+);
+if (failed.length > 0) {
+  console.error(`soak: ${failed.length} of ${results.length} phases grew past their bounds`);
+  process.exit(1);
+}
+console.log(`soak: ${results.length} phases flat`);

@@ -1,0 +1,36 @@
+// The layers of DESIGN.md point only down: optim/schedule/grad → functional → backend.
+import madge from 'madge';
+import { describe, expect, it } from 'vitest';
+
+const graph = madge('src', { fileExtensions: ['ts'], tsConfig: 'tsconfig.json' });
+
+/** The layer a module belongs to: its first folder under src/, or 'index' for the entry. */
+const layerOf = (file: string) => (file.includes('/') ? file.slice(0, file.indexOf('/')) : 'index');
+
+// What each layer may import from (besides itself). The entry re-exports everything.
+const allowed: Record<string, string[]> = {
+  backend: [],
+  functional: ['backend'],
+  grad: ['functional', 'backend', 'optim'],
+  optim: ['functional', 'backend'],
+  schedule: ['optim', 'functional', 'backend'],
+};
+
+describe('module structure', () => {
+  it('has no import cycles, type-only imports included', async () => {
+    expect((await graph).circular()).toEqual([]);
+  });
+
+  it('imports only from the layers below each module', async () => {
+    const upward: string[] = [];
+    for (const [file, deps] of Object.entries((await graph).obj())) {
+      const from = layerOf(file);
+      if (!(from in allowed)) continue;
+      for (const dep of deps) {
+        const to = layerOf(dep);
+        if (to !== from && !allowed[from].includes(to)) upward.push(`${file} → ${dep}`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+});
