@@ -16,7 +16,12 @@
       "native/kernels/radam.cpp",
       "native/kernels/rmsprop.cpp",
       "native/kernels/sgd.cpp",
-      "native/kernels/table.cpp"
+      "native/kernels/table.cpp",
+      "native/kernels/tf_adam.cpp",
+      "native/kernels/tf_adagrad.cpp",
+      "native/kernels/tf_adadelta.cpp",
+      "native/kernels/tf_adamax.cpp",
+      "native/kernels/tf_rmsprop.cpp"
     ],
     "kernel_cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-std=c++17"]
   },

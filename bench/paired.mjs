@@ -2,8 +2,6 @@
 // per round, the ratio taken per round and its median reported. On a shared VM whose memory
 // bandwidth drifts by 2x within minutes, this is the fairest comparison: both calls of a round
 // see the same machine.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { functional, gradNorm, useBackend } from 'fused-optim';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -14,10 +12,12 @@ function timeOnce(fn) {
   return Number(process.hrtime.bigint() - t);
 }
 
-/** % of the probe for AdamW (4 read / 3 write) and gradNorm (read only) at n elements. */
-export function pairedRatios(root, n, rounds) {
+/**
+ * % of the probe for AdamW (4 read / 3 write) and gradNorm (read only) at n elements. `addon` is
+ * probeAddon()'s: the addon the native backend runs, so kernel and probe share its threads.
+ */
+export function pairedRatios(addon, n, rounds) {
   useBackend('native');
-  const addon = createRequire(import.meta.url)(join(root, 'build', 'Release', 'fused_optim.node'));
   const probeKind = addon.kinds().probe.index;
   const make = (f) => Float32Array.from({ length: n }, (_, i) => f(i));
   const p = make((i) => Math.sin(i)), g = make((i) => 1e-2 * Math.cos(i)), m = make(() => 0), v = make(() => 0);

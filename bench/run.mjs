@@ -16,6 +16,7 @@ import { lowmemFormats } from './lowmem.mjs';
 import { manyTensors } from './many-tensors.mjs';
 import { pairedRatios } from './paired.mjs';
 import { disposeTfjs, setupTfjs, tfjsTasks } from './tfjs.mjs';
+import { tfjsDropin } from './tfjs-dropin.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -64,7 +65,7 @@ for (const n of sizes) {
     'tfjs-cpu Melem/s': melems(n, tf.cpu?.seconds[row.task]),
   }));
   const label = `${n / (1 << 20)}M`;
-  const paired = pairedRatios(root, n, quick ? 20 : n > 1 << 20 ? 60 : 300);
+  const paired = pairedRatios(addon, n, quick ? 20 : n > 1 << 20 ? 60 : 300);
   console.log(`${label} elements (probe: ${probeGBs.toFixed(1)} GB/s 4 read/3 write, ${readGBs.toFixed(1)} GB/s read-only; tfjs-wasm: ${tf.wasm?.variant ?? 'not run'})`);
   console.table(rows);
   console.log(`% of probe measured in pairs (kernel and probe in turn, median ratio): AdamW ${paired.AdamW}%, gradNorm ${paired.gradNorm}% (of the read probe)\n`);
@@ -78,6 +79,12 @@ const many = manyTensors(quick ? { rounds: 300, block: 25 } : {});
 console.log('Call overhead: AdamW over 1024 tensors of 1K elements vs one tensor of 1M (cold: caches evicted between steps, as in training; warm: back to back)');
 console.table(many);
 results.manyTensors = many;
+disposeTfjs();
+const dropin = await tfjsDropin({ quick });
+console.log('fused-optim/tfjs vs tf.train (one step on 1M parameters; a model.fit epoch)');
+console.table(dropin);
+results.tfjsDropin = dropin;
+useBackend('native');
 const dir = join(root, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const base = join(dir, quick ? 'quick' : 'latest');

@@ -6,12 +6,12 @@
 //   node examples/train-mlp.mjs [checkpoint-file]
 //
 // The data: three interleaved spirals in the plane (a classic that a linear model cannot fit).
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AdamW, CosineAnnealingLR, EarlyStopping, LinearLR, SequentialLR,
-  backendInfo, clipGradNorm, deserializeState, serializeState,
+  backendInfo, clipGradNorm, loadCheckpoint, saveCheckpoint,
 } from 'fused-optim';
 
 const CLASSES = 3, HIDDEN = 64, BATCH = 32, MAX_EPOCHS = 60;
@@ -113,14 +113,14 @@ for (let epoch = 1; epoch <= MAX_EPOCHS; epoch++) {
   const stop = earlyStopping.step(loss);
   const improved = earlyStopping.bestValue !== bestBefore;
   if (improved) {
-    // Everything a resume needs, in one file: the Float32Arrays are stored as raw bytes.
-    const checkpoint = {
+    // Everything a resume needs, in one file: the Float32Arrays are stored as raw bytes. A crash
+    // while saving leaves the previous best checkpoint whole, never a half-written file.
+    await saveCheckpoint(checkpointFile, {
       epoch,
       weights: Object.fromEntries(params.map((q) => [q.name, q.data])),
       optimizer: optimizer.stateDict(),
       schedule: schedule.stateDict(),
-    };
-    writeFileSync(checkpointFile, serializeState(checkpoint));
+    });
   }
   if (epoch % 5 === 0 || stop)
     console.log(`epoch ${String(epoch).padStart(2)}  train loss ${(trainLoss / stepsPerEpoch).toFixed(4)}  validation loss ${loss.toFixed(4)}  accuracy ${(100 * accuracy).toFixed(1)}%  lr ${schedule.getLastLr()[0].toExponential(2)}`);
@@ -131,7 +131,7 @@ for (let epoch = 1; epoch <= MAX_EPOCHS; epoch++) {
 }
 
 // --- resume: the best epoch's weights and optimizer state, back from the file -----------------
-const restored = deserializeState(readFileSync(checkpointFile));
+const restored = await loadCheckpoint(checkpointFile);
 for (const q of params) q.data.set(restored.weights[q.name]);
 optimizer.loadStateDict(restored.optimizer);
 schedule.loadStateDict(restored.schedule);

@@ -1,7 +1,7 @@
 // The prebuilt addons shipped in the package (scripts/build-prebuilds.mjs) and the addon loading
 // order: FUSED_OPTIM_ADDON → local build → prebuilds/<platform>-<arch> → wasm → TS.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,37 @@ describe('addon loading order', () => {
   });
 });
 
+describe("the report's and the bench's probes", () => {
+  it('come from the addon instance the package loaded, here a FUSED_OPTIM_ADDON relative to the working directory', () => {
+    const code = `import { backendInfo, useIsa } from 'fused-optim';
+      import { probeAddon } from './scripts/report/throughput.mjs';
+      const addon = probeAddon();
+      useIsa(backendInfo().isas[0]); // seen by the probe's addon only if it is the package's own instance
+      console.log(JSON.stringify({ file: backendInfo().addonFile, isa: addon.info().isa, lowest: backendInfo().isas[0], best: machineBest }));`;
+    const { out } = json(code.replace('machineBest', JSON.stringify(machineIsas().at(-1))), { env: { FUSED_OPTIM_ADDON: 'prebuilds/linux-x64/fused_optim.node' } });
+    expect(out.file).toBe(prebuild('x64'));
+    expect(out.lowest).not.toBe(out.best);
+    expect(out.isa).toBe(out.lowest);
+  });
+
+  it('are none when the native backend cannot load', () => {
+    // a copy of the package with no local build and no prebuilds
+    const dir = mkdtempSync(join(tmpdir(), 'fused-optim-noaddon-'));
+    try {
+      for (const part of ['package.json', 'dist', 'scripts/report']) cpSync(join(root, part), join(dir, part), { recursive: true });
+      symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+      const code = `import { backendInfo } from 'fused-optim';
+        import { probeAddon } from './scripts/report/throughput.mjs';
+        console.log(JSON.stringify({ probe: probeAddon(), ...backendInfo() }));`;
+      const { out } = json(code, { cwd: dir });
+      expect(out.nativeError).toMatch(/no native addon loaded/);
+      expect(out.probe).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('musl detection (the prebuilds need glibc)', () => {
   it('recognises musl mapped into a process, and not glibc', () => {
     expect(mapsShowMusl('7f3a1c000000-7f3a1c014000 r--p 00000000 08:01 131 /lib/ld-musl-x86_64.so.1\n')).toBe(true);
@@ -139,11 +170,15 @@ describe('the npm package', () => {
     expect(unwanted).toEqual([]);
   });
 
-  it('has no install-time scripts, no gyp build, no dependencies', () => {
+  it('has no install-time scripts, no gyp build, and no dependency but tinybench', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(Object.keys(manifest.scripts).filter((s) => /^(pre|post)?install$/.test(s))).toEqual([]);
     expect(manifest.gypfile).toBe(false);
-    expect(manifest.dependencies ?? {}).toEqual({});
+    // tinybench times the report's hardware section (scripts/report/throughput.mjs), which must
+    // run from an installed package; it has no dependencies of its own.
+    expect(Object.keys(manifest.dependencies ?? {})).toEqual(['tinybench']);
+    const tinybench = JSON.parse(readFileSync(join(root, 'node_modules', 'tinybench', 'package.json'), 'utf8'));
+    expect(tinybench.dependencies ?? {}).toEqual({});
   });
 
   it('installed offline into a fresh project, loads the prebuild for this platform on the best ISA, and runs no script', () => {
@@ -154,7 +189,7 @@ describe('the npm package', () => {
     const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--foreground-scripts', tarball], { cwd: project, encoding: 'utf8' });
     expect(install.status, install.stderr).toBe(0);
     const installed = join(project, 'node_modules', 'fused-optim');
-    expect(readdirSync(join(project, 'node_modules')).filter((d) => !d.startsWith('.'))).toEqual(['fused-optim']);
+    expect(readdirSync(join(project, 'node_modules')).filter((d) => !d.startsWith('.')).sort()).toEqual(['fused-optim', 'tinybench']);
     expect(existsSync(join(installed, 'build'))).toBe(false); // npm would have run node-gyp into build/
 
     const code = `import { backendInfo, AdamW } from 'fused-optim';
@@ -172,6 +207,29 @@ describe('the npm package', () => {
     expect(out.theta).toBeCloseTo(1 - 0.1 - 0.1 * 0.01, 6);
     expect(stderr).not.toMatch(/fused-optim build/);
   }, 120_000);
+
+  it("the installed report's throughput code times with tinybench against the probes of the addon instance the package loaded", () => {
+    const project = join(work, 'project');
+    const code = `import { backendInfo, useIsa } from 'fused-optim';
+      import { measureAll, probeAddon, stepTasks, PROBE_WRITE } from './node_modules/fused-optim/scripts/report/throughput.mjs';
+      const addon = probeAddon();
+      useIsa(backendInfo().isas[0]); // seen by the probe's addon only if it is the package's own instance
+      const probe = { isa: addon.info().isa, lowest: backendInfo().isas[0], file: backendInfo().addonFile };
+      const tasks = stepTasks(4096, { addon });
+      const done = [];
+      const spin = () => { const until = performance.now() + 4; while (performance.now() < until); };
+      const seconds = measureAll({ AdamW: tasks.AdamW[1], [PROBE_WRITE]: tasks[PROBE_WRITE][1], spin }, { time: 20, iterations: 5, warmup: 1 }, (name) => done.push(name));
+      console.log(JSON.stringify({ seconds, done, probe }));`;
+    const { out } = json(code, { cwd: project });
+    expect(out.probe.file).toBe(join(project, 'node_modules', 'fused-optim', 'prebuilds', platform, 'fused_optim.node'));
+    expect(out.probe.isa).toBe(out.probe.lowest);
+    expect(out.done).toEqual(['AdamW', 'probe 4r/3w', 'spin']);
+    expect(out.seconds.AdamW).toBeGreaterThan(0);
+    expect(out.seconds['probe 4r/3w']).toBeGreaterThan(0);
+    // seconds, not tinybench's milliseconds: a call that spins for 4 ms is timed at 4 ms or more
+    expect(out.seconds.spin).toBeGreaterThanOrEqual(0.004);
+    expect(out.seconds.spin).toBeLessThan(1);
+  });
 
   it('`npx fused-optim --version` and `--help` exit 0 with the version and the commands', () => {
     const project = join(work, 'project');

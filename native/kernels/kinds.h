@@ -33,6 +33,15 @@
 #define FUSED_ACCUMULATE_SCALARS(X) X(scale)
 #define FUSED_CLAMP_SCALARS(X) X(clipValue)
 #define FUSED_PROBE_SCALARS(X) X(unused)
+// TensorFlow.js's formulas (tf.train.*), for fused-optim/tfjs: the operations of tfjs-core's
+// optimizers in their order, so a fused step follows tf.train's trajectory.
+#define FUSED_TF_ADAM_SCALARS(X) \
+  X(gradScale) X(beta1) X(oneMinusBeta1) X(beta2) X(oneMinusBeta2) X(oneMinusAccBeta1) X(oneMinusAccBeta2) X(eps) X(lr)
+#define FUSED_TF_ADAGRAD_SCALARS(X) X(gradScale) X(eps) X(lr)
+#define FUSED_TF_ADADELTA_SCALARS(X) X(gradScale) X(rho) X(oneMinusRho) X(eps) X(lr)
+#define FUSED_TF_ADAMAX_SCALARS(X) X(gradScale) X(beta1) X(oneMinusBeta1) X(beta2) X(eps) X(stepSize)
+#define FUSED_TF_RMSPROP_SCALARS(X) \
+  X(gradScale) X(alpha) X(oneMinusAlpha) X(momentum) X(eps) X(lr) X(centered)
 
 // S(name, written, enabledBy): enabledBy is a flag scalar's name, or `always`.
 #define FUSED_ADAM_STREAMS(S) \
@@ -54,6 +63,13 @@
 #define FUSED_CLAMP_STREAMS(S) S(x, 1, always)
 // The benchmark's bandwidth yardstick: Adam's memory shape (4 streams read, 3 written), no math.
 #define FUSED_PROBE_STREAMS(S) S(a, 1, always) S(b, 0, always) S(c, 1, always) S(d, 1, always)
+#define FUSED_TF_ADAM_STREAMS(S) S(param, 1, always) S(grad, 0, always) S(m, 1, always) S(v, 1, always)
+#define FUSED_TF_ADAGRAD_STREAMS(S) S(param, 1, always) S(grad, 0, always) S(accumulator, 1, always)
+#define FUSED_TF_ADADELTA_STREAMS(S) \
+  S(param, 1, always) S(grad, 0, always) S(accumGrad, 1, always) S(accumUpdate, 1, always)
+#define FUSED_TF_ADAMAX_STREAMS(S) S(param, 1, always) S(grad, 0, always) S(m, 1, always) S(u, 1, always)
+#define FUSED_TF_RMSPROP_STREAMS(S) \
+  S(param, 1, always) S(grad, 0, always) S(ms, 1, always) S(mom, 1, always) S(mg, 1, centered)
 
 // State streams whose values are never negative (second moments, sums of squares). With
 // stateDtype 'int8' they use the unsigned quantization map; every other state stream (each
@@ -76,7 +92,12 @@
   K(scale, FUSED_SCALE_SCALARS, FUSED_SCALE_STREAMS)                                         \
   K(accumulate, FUSED_ACCUMULATE_SCALARS, FUSED_ACCUMULATE_STREAMS)                          \
   K(clamp, FUSED_CLAMP_SCALARS, FUSED_CLAMP_STREAMS)                                         \
-  K(probe, FUSED_PROBE_SCALARS, FUSED_PROBE_STREAMS)
+  K(probe, FUSED_PROBE_SCALARS, FUSED_PROBE_STREAMS)                                         \
+  K(tf_adam, FUSED_TF_ADAM_SCALARS, FUSED_TF_ADAM_STREAMS)                                   \
+  K(tf_adagrad, FUSED_TF_ADAGRAD_SCALARS, FUSED_TF_ADAGRAD_STREAMS)                          \
+  K(tf_adadelta, FUSED_TF_ADADELTA_SCALARS, FUSED_TF_ADADELTA_STREAMS)                       \
+  K(tf_adamax, FUSED_TF_ADAMAX_SCALARS, FUSED_TF_ADAMAX_STREAMS)                             \
+  K(tf_rmsprop, FUSED_TF_RMSPROP_SCALARS, FUSED_TF_RMSPROP_STREAMS)
 
 namespace fused {
 

@@ -31,7 +31,7 @@ export function describeMachine() {
  * @returns {{ elements, probes: { writeGBs, readGBs } | null, rows, note? }}
  */
 export function measureHardware({ elements, time, iterations, progress }) {
-  const addon = backendInfo().nativeError ? null : probeAddon();
+  const addon = probeAddon();
   const tasks = stepTasks(elements, { addon });
   const names = Object.keys(tasks);
   const optimizerNames = names.filter((k) => k !== PROBE_WRITE && k !== PROBE_READ);

@@ -1,34 +1,26 @@
 // Optimizer-step throughput against this machine's memory bandwidth: the measuring code shared by
 // `npm run bench` (bench/run.mjs) and the report's hardware section. The yardsticks are the
 // addon's streaming probes: one of AdamW's memory shape (4 arrays read, 3 written) and one that
-// only reads (gradNorm's shape). They need no dev dependency.
-import { existsSync, readdirSync } from 'node:fs';
+// only reads (gradNorm's shape). They need no dev dependency: tinybench, which times them, is a
+// dependency of the package, so the report's hardware section runs from an installed package.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { functional, gradNorm } from 'fused-optim';
+import { backendInfo, functional, gradNorm } from 'fused-optim';
+import { Bench } from 'tinybench';
 
 export const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * The native addon's module object, for its probes; null when none loads. Looks where the package
- * loads it from: FUSED_OPTIM_ADDON, the local build, then a shipped prebuild for this platform.
+ * The native addon the package loaded, for its probes: the same file (and so, through require's
+ * cache, the same instance, thread pool and ISA choice) as backendInfo().addonFile. Null when the
+ * native backend cannot load.
  */
 export function probeAddon() {
-  const candidates = [process.env.FUSED_OPTIM_ADDON, join(packageDir, 'build', 'Release', 'fused_optim.node')];
-  const prebuilt = join(packageDir, 'prebuilds', `${process.platform}-${process.arch}`);
-  if (existsSync(prebuilt)) for (const f of readdirSync(prebuilt)) if (f.endsWith('.node')) candidates.push(join(prebuilt, f));
-  const require = createRequire(import.meta.url);
-  for (const file of candidates) {
-    if (!file || !existsSync(file)) continue;
-    try {
-      const addon = require(file);
-      if (typeof addon.kinds === 'function' && addon.kinds().probe) return addon;
-    } catch {
-      // not loadable here: try the next
-    }
-  }
-  return null;
+  const { addonFile, nativeError } = backendInfo();
+  if (nativeError !== undefined || addonFile === undefined) return null;
+  const addon = createRequire(import.meta.url)(addonFile);
+  return typeof addon.kinds === 'function' && addon.kinds().probe ? addon : null;
 }
 
 /** `count` arrays of n elements with realistic values (array 3 positive: second moments). */
@@ -101,31 +93,29 @@ export function warmUp(fns, ms) {
   while (performance.now() < until) for (const fn of Object.values(fns)) fn();
 }
 
-/**
- * Median seconds per call of fn: calls it for at least `time` ms and `iterations` times, after
- * `warmup` untimed calls.
- */
-export function medianSeconds(fn, { time = 300, iterations = 5, warmup = 2 } = {}) {
-  for (let i = 0; i < warmup; i++) fn();
-  const samples = [];
-  const until = performance.now() + time;
-  while (samples.length < iterations || performance.now() < until) {
-    const t = process.hrtime.bigint();
-    fn();
-    samples.push(Number(process.hrtime.bigint() - t) / 1e9);
-  }
-  return median(samples);
-}
-
+/** The median of xs (the upper middle one of an even count). */
 export const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-/** { name: median seconds per call } for each of fns; onDone(name) after each. */
-export function measureAll(fns, options, onDone = () => {}) {
+/**
+ * { name: median seconds per call } for each of fns, timed by tinybench one after the other: each
+ * for at least `time` ms and `iterations` calls, after `warmup` untimed calls (tinybench makes all
+ * the warm-up calls first). onDone(name) after each.
+ */
+export function measureAll(fns, { time = 300, iterations = 5, warmup = 2 } = {}, onDone = () => {}) {
+  const bench = new Bench({
+    time,
+    iterations,
+    warmup: warmup > 0,
+    warmupIterations: warmup,
+    warmupTime: 0, // exactly `warmup` calls: the TS backend's 16M steps take 0.1 s each
+    timestampProvider: 'hrtimeNow',
+    throws: true,
+  });
+  // async: false, or tinybench calls each function once when it is added, to see what it returns
+  for (const [name, fn] of Object.entries(fns)) bench.add(name, fn, { async: false });
+  bench.addEventListener('cycle', (event) => onDone(event.task.name));
   const seconds = {};
-  for (const [name, fn] of Object.entries(fns)) {
-    seconds[name] = medianSeconds(fn, options);
-    onDone(name);
-  }
+  for (const task of bench.runSync()) seconds[task.name] = task.result.latency.p50 / 1e3;
   return seconds;
 }
 

@@ -55,6 +55,16 @@ export interface KernelScalars {
   accumulate: { scale: number };
   clamp: { clipValue: number };
   probe: { unused: number };
+  tf_adam: {
+    gradScale: number; beta1: number; oneMinusBeta1: number; beta2: number; oneMinusBeta2: number;
+    oneMinusAccBeta1: number; oneMinusAccBeta2: number; eps: number; lr: number;
+  };
+  tf_adagrad: { gradScale: number; eps: number; lr: number };
+  tf_adadelta: { gradScale: number; rho: number; oneMinusRho: number; eps: number; lr: number };
+  tf_adamax: { gradScale: number; beta1: number; oneMinusBeta1: number; beta2: number; eps: number; stepSize: number };
+  tf_rmsprop: {
+    gradScale: number; alpha: number; oneMinusAlpha: number; momentum: number; eps: number; lr: number; centered: boolean;
+  };
 }
 
 /** The tensor lists ("streams") of each kind; optional ones are null when their flag is off. */
@@ -75,6 +85,12 @@ export interface KernelStreams {
   clamp: { x: Tensors };
   /** The benchmark's bandwidth probe: a += b, c += b, d += b. */
   probe: { a: Tensors; b: Tensors; c: Tensors; d: Tensors };
+  /** TensorFlow.js's formulas (fused-optim/tfjs); state named after tfjs-core's slots. */
+  tf_adam: { param: Tensors; grad: Tensors; m: Tensors; v: Tensors };
+  tf_adagrad: { param: Tensors; grad: Tensors; accumulator: Tensors };
+  tf_adadelta: { param: Tensors; grad: Tensors; accumGrad: Tensors; accumUpdate: Tensors };
+  tf_adamax: { param: Tensors; grad: Tensors; m: Tensors; u: Tensors };
+  tf_rmsprop: { param: Tensors; grad: Tensors; ms: Tensors; mom: Tensors; mg: Tensors | null };
 }
 
 export type Kind = keyof KernelScalars;

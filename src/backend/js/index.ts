@@ -12,11 +12,17 @@ import { reduce } from './reduce';
 import { rmsprop } from './rmsprop';
 import { sgd } from './sgd';
 import { stepStored } from './stored';
+import { tfAdadelta } from './tf-adadelta';
+import { tfAdagrad } from './tf-adagrad';
+import { tfAdam } from './tf-adam';
+import { tfAdamax } from './tf-adamax';
+import { tfRmsprop } from './tf-rmsprop';
 
 type Kernels = { [K in Kind]: (streams: KernelStreams[K], scalars: KernelScalars[K]) => void };
 
 const kernels: Kernels = {
   adam, sgd, adagrad, rmsprop, adadelta, adamax, nadam, radam, lion, lamb, lookahead, scale, accumulate, clamp, probe,
+  tf_adam: tfAdam, tf_adagrad: tfAdagrad, tf_adadelta: tfAdadelta, tf_adamax: tfAdamax, tf_rmsprop: tfRmsprop,
 };
 
 function run<K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K]): void {

@@ -1,0 +1,124 @@
+// fused-optim/tfjs against tf.train.* inside TF.js, in one run:
+// - one optimizer step on a 1M-element variable (applyGradients with a fixed gradient) for adam,
+//   rmsprop and momentum, on TF.js's cpu and wasm backends, fused on the native addon and on
+//   fused-optim's own WebAssembly backend (FUSED_OPTIM_BACKEND=wasm, i.e. without the addon);
+// - a whole model.fit epoch of a 784-512-512-10 MLP (669K parameters) on the cpu backend.
+// Usage: node bench/tfjs-dropin.mjs [--quick]; also run by bench/run.mjs. Prints a table, returns rows.
+import { createRequire } from 'node:module';
+import { dirname, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Bench } from 'tinybench';
+import { backendInfo, useBackend } from 'fused-optim';
+import { fusedTrain } from 'fused-optim/tfjs';
+
+const require = createRequire(import.meta.url);
+
+export async function tfjsDropin({ quick = false } = {}) {
+  const tf = require('@tensorflow/tfjs');
+  const tfwasm = require('@tensorflow/tfjs-backend-wasm');
+  tf.enableProdMode();
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  tfwasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep);
+  const train = fusedTrain(tf);
+  const n = 1 << 20;
+  const time = quick ? 300 : 1500;
+  const makers = {
+    adam: [() => tf.train.adam(1e-3), () => train.adam(1e-3)],
+    rmsprop: [() => tf.train.rmsprop(1e-3), () => train.rmsprop(1e-3)],
+    momentum: [() => tf.train.momentum(1e-3, 0.9), () => train.momentum(1e-3, 0.9)],
+  };
+  const rows = [];
+  const fusedBackends = ['native', 'wasm'];
+  for (const backend of ['cpu', 'wasm']) {
+    await tf.setBackend(backend);
+    await tf.ready();
+    const grad = tf.randomNormal([n], 0, 0.01);
+    for (const [name, [stockOf, fusedOf]] of Object.entries(makers)) {
+      const bench = new Bench({ time, warmupTime: 50, warmupIterations: 2 });
+      const owned = [];
+      // Each fused optimizer runs on the fused-optim backend it is named after.
+      const task = (label, opt, fusedBackend) => {
+        const v = tf.variable(tf.randomNormal([n]), true);
+        owned.push(v, opt);
+        const feed = [{ name: v.name, tensor: grad }];
+        const step = () => {
+          if (fusedBackend) useBackend(fusedBackend);
+          opt.applyGradients(feed);
+        };
+        step();
+        bench.add(label, step);
+      };
+      task('tf.train', stockOf());
+      for (const fb of fusedBackends) task(`fused ${fb}`, fusedOf(), fb);
+      const before = tf.memory().numTensors;
+      await bench.run();
+      if (tf.memory().numTensors !== before) throw new Error(`tensor leak in ${name}/${backend}`);
+      const ms = (label) => {
+        const r = bench.tasks.find((t) => t.name === label).result;
+        if (r?.error) throw r.error;
+        return r?.latency?.median ?? r?.period;
+      };
+      const stock = ms('tf.train');
+      rows.push({
+        step: `${name} 1M, tfjs-${backend}`,
+        'tf.train ms': stock.toFixed(2),
+        'fused native ms': ms('fused native').toFixed(3),
+        'native ×': (stock / ms('fused native')).toFixed(1),
+        'fused wasm ms': ms('fused wasm').toFixed(3),
+        'wasm ×': (stock / ms('fused wasm')).toFixed(1),
+      });
+      for (const x of owned) x.dispose();
+      useBackend('native');
+    }
+    grad.dispose();
+  }
+
+  // A model.fit epoch on the cpu backend: stock and fused Adam alternate, the median of each.
+  await tf.setBackend('cpu');
+  const samples = quick ? 256 : 2048, epochs = quick ? 2 : 4;
+  const xs = tf.randomUniform([samples, 784]);
+  const ys = tf.oneHot(tf.randomUniform([samples], 0, 10, 'int32'), 10);
+  const model = (optimizer) => {
+    const m = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 512, activation: 'relu', inputShape: [784] }),
+        tf.layers.dense({ units: 512, activation: 'relu' }),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    m.compile({ optimizer, loss: 'categoricalCrossentropy' });
+    return m;
+  };
+  const stockModel = model(tf.train.adam(1e-3)), fusedModel = model(train.adam(1e-3));
+  const params = stockModel.countParams();
+  const seconds = { stock: [], fused: [] };
+  const epoch = async (m) => {
+    const t0 = performance.now();
+    await m.fit(xs, ys, { epochs: 1, batchSize: 32, verbose: 0 });
+    return (performance.now() - t0) / 1000;
+  };
+  for (let e = 0; e < epochs; e++) {
+    seconds.stock.push(await epoch(stockModel));
+    seconds.fused.push(await epoch(fusedModel));
+  }
+  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  const s = median(seconds.stock), f = median(seconds.fused);
+  rows.push({
+    step: `model.fit epoch, ${params} params, ${samples} samples, tfjs-cpu`,
+    'tf.train ms': (s * 1000).toFixed(0),
+    'fused native ms': (f * 1000).toFixed(0),
+    'native ×': (s / f).toFixed(2),
+    'fused wasm ms': '–',
+    'wasm ×': '–',
+  });
+  stockModel.dispose();
+  fusedModel.dispose();
+  tf.dispose([xs, ys]);
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await tfjsDropin({ quick: process.argv.includes('--quick') });
+  console.log(`fused-optim/tfjs vs tf.train (${JSON.stringify(backendInfo())})`);
+  console.table(rows);
+}

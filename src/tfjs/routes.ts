@@ -1,0 +1,139 @@
+// How tensor data gets in and out of a fused step, per TF.js backend.
+//
+// TF.js tensors are immutable and share buffers (clone, reshape and contiguous slices can view a
+// variable's memory), so a step never writes a variable's buffer: it writes each new value into
+// a fresh buffer that then becomes the variable's value (`assign`). The old value and the
+// gradients are read where they lie.
+// - cpu: the backend's own Float32Arrays are read in place (readSync returns them), the new
+//   value is a new Float32Array handed to tf.tensor, which keeps it without copying.
+// - wasm: gradients and old values are viewed in the wasm heap; the new value is a fresh heap
+//   tensor (makeOutput) written through a view. Writing in place would also be wrong there: the
+//   XNNPACK packed-weight cache does not see in-place writes.
+// - any other backend (webgl, webgpu, tensorflow): dataSync copies out, tf.tensor copies back.
+import type { TfBackend, TfLike, TfTensor, TfVariable } from './tf-like';
+
+/** A new value being made for one variable: `array` is written, then `commit` assigns it. */
+export interface Output {
+  array: Float32Array;
+  commit(variable: TfVariable): void;
+  discard(): void;
+}
+
+export interface Route {
+  readonly name: 'cpu' | 'wasm' | 'copy';
+  /**
+   * Allocates the new values first (on wasm an allocation can grow the heap and detach earlier
+   * views), then returns read-only views of the tensors and the outputs' arrays.
+   */
+  open(read: TfTensor[], sizes: number[], shapes: number[][]): Opened;
+}
+
+export interface Opened {
+  views: Float32Array[];
+  outputs: Output[];
+  /** Takes the views again: code that ran since (a step-options hook making tensors) may have grown the wasm heap. */
+  refresh(): void;
+}
+
+let warnedCopy = false;
+
+export function routeFor(tf: TfLike): Route {
+  const name = tf.getBackend();
+  const backend = tf.backend();
+  if (name === 'cpu' && typeof backend.readSync === 'function') return cpuRoute(tf, backend);
+  if (name === 'wasm' && typeof backend.makeOutput === 'function' && typeof backend.typedArrayFromHeap === 'function')
+    return wasmRoute(tf, backend);
+  if (!warnedCopy) {
+    warnedCopy = true;
+    process.emitWarning(
+      `fused-optim/tfjs: the '${name}' backend's memory is not reachable from JS; each step copies the ` +
+        'gradients and variables out (dataSync) and the new values back (tf.tensor)',
+      { code: 'FUSED_OPTIM_TFJS_COPY' },
+    );
+  }
+  return copyRoute(tf);
+}
+
+function float32(values: unknown, what: string): Float32Array {
+  if (!(values instanceof Float32Array)) throw new TypeError(`${what}: the backend did not give float32 data`);
+  return values;
+}
+
+function cpuRoute(tf: TfLike, backend: TfBackend): Route {
+  const readSync = backend.readSync as (dataId: object) => unknown;
+  return {
+    name: 'cpu',
+    open(read, sizes, shapes) {
+      const views = read.map((t) => float32(readSync.call(backend, t.dataId), 'readSync'));
+      const outputs = sizes.map((n, i): Output => {
+        const array = new Float32Array(n);
+        return {
+          array,
+          commit(variable) {
+            const t = tf.tensor(array, shapes[i], 'float32');
+            variable.assign(t);
+            t.dispose();
+          },
+          discard() {},
+        };
+      });
+      return { views, outputs, refresh() {} };
+    },
+  };
+}
+
+function wasmRoute(tf: TfLike, backend: TfBackend): Route {
+  const makeOutput = backend.makeOutput as NonNullable<TfBackend['makeOutput']>;
+  const fromHeap = backend.typedArrayFromHeap as NonNullable<TfBackend['typedArrayFromHeap']>;
+  return {
+    name: 'wasm',
+    open(read, sizes, shapes) {
+      const infos = shapes.map((shape) => makeOutput.call(backend, shape, 'float32'));
+      const view = (t: { dataId: object; shape: number[]; dtype: string }) => float32(fromHeap.call(backend, t), 'wasm heap');
+      const views = read.map(view);
+      const outputs = infos.map((info): Output => {
+        let owned = true;
+        return {
+          array: view(info),
+          commit(variable) {
+            const t = tf.engine().makeTensorFromTensorInfo(info, backend);
+            owned = false;
+            variable.assign(t);
+            t.dispose();
+          },
+          discard() {
+            if (owned) backend.disposeData?.(info.dataId, true);
+            owned = false;
+          },
+        };
+      });
+      const refresh = () => {
+        read.forEach((t, i) => (views[i] = view(t)));
+        infos.forEach((info, i) => (outputs[i].array = view(info)));
+      };
+      return { views, outputs, refresh };
+    },
+  };
+}
+
+function copyRoute(tf: TfLike): Route {
+  return {
+    name: 'copy',
+    open(read, sizes, shapes) {
+      const views = read.map((t) => Float32Array.from(t.dataSync()));
+      const outputs = sizes.map((n, i): Output => {
+        const array = new Float32Array(n);
+        return {
+          array,
+          commit(variable) {
+            const t = tf.tensor(array, shapes[i], 'float32');
+            variable.assign(t);
+            t.dispose();
+          },
+          discard() {},
+        };
+      });
+      return { views, outputs, refresh() {} };
+    },
+  };
+}

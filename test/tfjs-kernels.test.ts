@@ -1,0 +1,137 @@
+// The TensorFlow.js-formula kernels (fused-optim/tfjs) against their TS specification, on every
+// native ISA of this machine and the wasm build: bit for bit, for lengths 0, 1, every tail length
+// around the vector widths, views at odd offsets, a million elements over 2 threads, and many
+// tensors across the pool's parts.
+import { describe, expect, it } from 'vitest';
+import { setThreads } from '../src';
+import { getBackend } from '../src/backend';
+import type { KernelScalars, Kind } from '../src/backend/types';
+import { tfAdam } from '../src/backend/js/tf-adam';
+import { expectBitEqual, kernelTargets, machineIsas, onIsa, onJs, onTarget, randomArray, rng, viewAt } from './helpers';
+
+type Init = 'signed' | 'positive' | 'small';
+interface Case {
+  name: string;
+  kind: Kind;
+  scalars: Record<string, number | boolean>;
+  streams: Record<string, Init | null>;
+}
+
+const CASES: Case[] = [
+  {
+    name: 'tf adam', kind: 'tf_adam',
+    scalars: { gradScale: -0.75, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, oneMinusAccBeta1: 0.271, oneMinusAccBeta2: 0.003, eps: 1e-7, lr: 0.01 },
+    streams: { param: 'signed', grad: 'signed', m: 'small', v: 'positive' },
+  },
+  { name: 'tf adagrad', kind: 'tf_adagrad', scalars: { gradScale: 1, eps: 1e-7, lr: 0.1 }, streams: { param: 'signed', grad: 'signed', accumulator: 'positive' } },
+  {
+    name: 'tf adadelta', kind: 'tf_adadelta', scalars: { gradScale: 0.5, rho: 0.95, oneMinusRho: 0.05, eps: 1e-7, lr: 1 },
+    streams: { param: 'signed', grad: 'signed', accumGrad: 'positive', accumUpdate: 'positive' },
+  },
+  {
+    name: 'tf adamax', kind: 'tf_adamax', scalars: { gradScale: 1, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, eps: 1e-7, stepSize: 0.0123 },
+    streams: { param: 'signed', grad: 'signed', m: 'small', u: 'positive' },
+  },
+  {
+    name: 'tf rmsprop', kind: 'tf_rmsprop', scalars: { gradScale: 1, alpha: 0.9, oneMinusAlpha: 0.1, momentum: 0, eps: 1e-7, lr: 0.01, centered: false },
+    streams: { param: 'signed', grad: 'signed', ms: 'positive', mom: 'small', mg: null },
+  },
+  {
+    name: 'tf rmsprop centered momentum', kind: 'tf_rmsprop',
+    scalars: { gradScale: -1.5, alpha: 0.9, oneMinusAlpha: 0.1, momentum: 0.9, eps: 1e-7, lr: 0.01, centered: true },
+    streams: { param: 'signed', grad: 'signed', ms: 'positive', mom: 'small', mg: 'small' },
+  },
+];
+
+type Streams = Record<string, Float32Array[] | null>;
+
+function makeStreams(c: Case, lengths: number[], seed: number): Streams {
+  const r = rng(seed);
+  const out: Streams = {};
+  for (const [name, init] of Object.entries(c.streams))
+    out[name] =
+      init === null
+        ? null
+        : lengths.map((n) => {
+            const a = randomArray(n, r, init === 'small' ? 0.01 : 1);
+            if (init === 'positive') for (let i = 0; i < n; i++) a[i] = Math.abs(a[i]) + 1e-3;
+            return a;
+          });
+  return out;
+}
+
+function copyStreams(s: Streams, offset = 0): Streams {
+  const out: Streams = {};
+  for (const [name, list] of Object.entries(s))
+    out[name] = list && list.map((a, i) => (offset ? viewAt(a, offset + 2 * i) : a.slice()));
+  return out;
+}
+
+const runCase = (c: Case, streams: Streams) =>
+  getBackend().step(c.kind, streams as never, c.scalars as unknown as KernelScalars[Kind]);
+
+function expectStreams(actual: Streams, expected: Streams, label: string): void {
+  for (const [name, list] of Object.entries(expected))
+    list?.forEach((e, k) => expectBitEqual((actual[name] as Float32Array[])[k], e, `${label} ${name}[${k}]`));
+}
+
+const named = CASES.map((c) => [c.name, c] as const);
+const TAIL_LENGTHS = [0, 1, ...Array.from({ length: 69 }, (_, i) => i + 2), 1000];
+
+describe.each(kernelTargets())('TF.js-formula kernels on %s match the TS specification', (target) => {
+  it.each(named)('%s: lengths 0..70 and 1000 in one call', (_, c) => {
+    const input = makeStreams(c, TAIL_LENGTHS, 5);
+    const expected = copyStreams(input);
+    onJs(() => runCase(c, expected));
+    const actual = copyStreams(input);
+    onTarget(target, () => runCase(c, actual));
+    expectStreams(actual, expected, target);
+  });
+
+  it.each(named)('%s: views at odd element offsets', (_, c) => {
+    const input = makeStreams(c, [3, 16, 31, 65], 9);
+    const expected = copyStreams(input);
+    onJs(() => runCase(c, expected));
+    const actual = copyStreams(input, 3);
+    onTarget(target, () => runCase(c, actual));
+    expectStreams(actual, expected, `${target} offset`);
+  });
+});
+
+describe('TF.js-formula kernels over a million elements split across 2 threads', () => {
+  it.each(named)('%s', (_, c) => {
+    const input = makeStreams(c, [(1 << 20) + 3, 5], 13);
+    const expected = copyStreams(input);
+    onJs(() => runCase(c, expected));
+    setThreads(2);
+    const actual = copyStreams(input);
+    onIsa(machineIsas().at(-1) as string, () => runCase(c, actual));
+    expectStreams(actual, expected, 'million');
+  });
+});
+
+const MANY_LENGTHS = Array.from({ length: 400 }, (_, i) => (i % 50 === 7 ? 0 : ((i * 37) % 1000) + 1));
+
+describe.each(machineIsas())('TF.js-formula kernels over many tensors on 2 threads, %s', (isa) => {
+  it.each(named)('%s', (_, c) => {
+    const input = makeStreams(c, MANY_LENGTHS, 17);
+    const expected = copyStreams(input);
+    onJs(() => runCase(c, expected));
+    setThreads(2);
+    const actual = copyStreams(input);
+    onIsa(isa, () => runCase(c, actual));
+    expectStreams(actual, expected, `${isa} many`);
+  });
+});
+
+describe('the TF.js Adam specification', () => {
+  it('is the tfjs-core formula: bias-corrected moments, epsilon added to the corrected root', () => {
+    const s = { gradScale: 1, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, oneMinusAccBeta1: 0.1, oneMinusAccBeta2: 0.001, eps: 1e-7, lr: 0.1 };
+    const p = new Float32Array([1]), g = new Float32Array([2]), m = new Float32Array(1), v = new Float32Array(1);
+    tfAdam({ param: [p], grad: [g], m: [m], v: [v] }, s);
+    // m = 0.2, v = 0.004; mHat = 2, vHat = 4: p = 1 - 0.1 * 2 / (2 + 1e-7)
+    expect(m[0]).toBeCloseTo(0.2, 6);
+    expect(v[0]).toBeCloseTo(0.004, 8);
+    expect(p[0]).toBeCloseTo(1 - 0.1 * (2 / (2 + 1e-7)), 6);
+  });
+});
