@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Smoke test of the committed prebuilds: every optimizer (and the norms) on fixed inputs, hashed,
+// Smoke test of the committed prebuilds: every optimizer, the TF.js drop-in's kernels and the
+// norms on fixed inputs, hashed,
 // with the linux-arm64 addon run under qemu-user, the linux-x64 one here, and the TS backend; on
 // every ISA each addon offers (arm64 must offer neon). All hashes must be equal.
 //
@@ -62,9 +63,39 @@ async function hashes() {
       for (const p of params) h.update(new Uint8Array(p.data.buffer));
       out[name] = h.digest('hex').slice(0, 16);
     }
+    Object.assign(out, tfjsHashes());
     const grads = tensors().map((p) => p.grad);
     // Norms sum in double lanes whose count depends on the ISA: equal to 1e-12, not bit for bit.
     out.norms = [1, 2, 3, Infinity].map((p) => f.gradNorm(grads, p));
+    return out;
+  };
+  // The TF.js drop-in's own kernels (tf.train's formulas), on tfjs-core's cpu backend.
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  const { fusedTrain } = await import(pathToFileURL(join(root, 'dist', 'tfjs.js')).href);
+  const train = fusedTrain(tf);
+  const tfCases = {
+    'tf-adam': () => train.adam(0.01),
+    'tf-adagrad': () => train.adagrad(0.1),
+    'tf-adadelta': () => train.adadelta(1, 0.95, 1e-6),
+    'tf-adamax': () => train.adamax(0.01, 0.9, 0.999, 1e-7, 0.01),
+    'tf-rmsprop-centered-momentum': () => train.rmsprop(0.01, 0.9, 0.5, 1e-7, true),
+    'tf-momentum-nesterov': () => train.momentum(0.01, 0.9, true),
+  };
+  const tfjsHashes = () => {
+    const out = {};
+    for (const [name, make] of Object.entries(tfCases)) {
+      const opt = make();
+      const vars = tensors().map(({ data }, i) => tf.variable(tf.tensor1d(data), true, `w${i}`));
+      const grads = tensors().map(({ grad }) => tf.tensor1d(grad));
+      for (let s = 0; s < 4; s++) opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+      const h = createHash('sha256');
+      for (const v of vars) h.update(new Uint8Array(v.dataSync().buffer));
+      out[name] = h.digest('hex').slice(0, 16);
+      opt.dispose();
+      for (const x of [...vars, ...grads]) x.dispose();
+    }
     return out;
   };
   const info = f.backendInfo();
