@@ -10,6 +10,7 @@
       "native/kernels/elementwise.cpp",
       "native/kernels/lamb.cpp",
       "native/kernels/lion.cpp",
+      "native/kernels/lowmem.cpp",
       "native/kernels/nadam.cpp",
       "native/kernels/norm.cpp",
       "native/kernels/radam.cpp",

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { backendInfo, useBackend } from 'fused-optim';
 import { measureAll, probeAddon, stepTasks, throughputRows, warmUp } from '../scripts/report/throughput.mjs';
 import { chartSvg } from './chart.mjs';
+import { lowmemFormats } from './lowmem.mjs';
 import { manyTensors } from './many-tensors.mjs';
 import { pairedRatios } from './paired.mjs';
 import { disposeTfjs, setupTfjs, tfjsTasks } from './tfjs.mjs';
@@ -68,7 +69,10 @@ for (const n of sizes) {
   console.log(`${label} elements (probe: ${probeGBs.toFixed(1)} GB/s 4 read/3 write, ${readGBs.toFixed(1)} GB/s read-only; tfjs-wasm: ${tf.wasm?.variant ?? 'not run'})`);
   console.table(rows);
   console.log(`% of probe measured in pairs (kernel and probe in turn, median ratio): AdamW ${paired.AdamW}%, gradNorm ${paired.gradNorm}% (of the read probe)\n`);
-  results.sizes[label] = { probeGBs, readGBs, paired, tfjs: Object.fromEntries(Object.entries(tf).map(([k, v]) => [k, v.variant])), rows };
+  const lowmem = lowmemFormats(n, quick ? 20 : n > 1 << 20 ? 30 : 200);
+  console.log('AdamW state formats (stateDtype), timed in turn, all cores:');
+  console.table(lowmem);
+  results.sizes[label] = { probeGBs, readGBs, paired, lowmem, tfjs: Object.fromEntries(Object.entries(tf).map(([k, v]) => [k, v.variant])), rows };
 }
 useBackend('native');
 const many = manyTensors(quick ? { rounds: 300, block: 25 } : {});

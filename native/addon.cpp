@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,12 +20,22 @@ bool fail(Napi::Env env, bool range, const std::string& message) {
   return false;
 }
 
-// A list argument: a JS array of Float32Arrays, unwrapped to raw spans.
+// A list argument: a JS array of typed arrays (Float32Array, or the stored state's Uint16Array
+// / Uint8Array), unwrapped to raw spans.
 struct Spans {
   bool present = false;
-  std::vector<float*> data;
+  std::vector<void*> data;
   std::vector<size_t> length;
+  size_t elementBytes = 4;
+  // Element i of tensor t (nullptr for an empty tensor).
+  void* at(size_t t, size_t i) const {
+    return data[t] == nullptr ? nullptr : static_cast<char*>(data[t]) + i * elementBytes;
+  }
 };
+
+const char* typeName(napi_typedarray_type type) {
+  return type == napi_uint16_array ? "Uint16Array" : type == napi_uint8_array ? "Uint8Array" : "Float32Array";
+}
 
 // Unwrapping is split in two phases. Phase 1 reads array elements and object properties,
 // which can run JS (getters, proxies) that might detach a buffer; phase 2 turns the gathered
@@ -50,8 +61,10 @@ bool gatherList(Napi::Env env, napi_value value, const char* name, std::vector<n
   return true;
 }
 
-bool resolveList(Napi::Env env, const std::vector<napi_value>& elements, const char* name, Spans& out) {
+bool resolveList(Napi::Env env, const std::vector<napi_value>& elements, const char* name, Spans& out,
+                 napi_typedarray_type expected = napi_float32_array) {
   out.present = true;
+  out.elementBytes = expected == napi_uint16_array ? 2 : expected == napi_uint8_array ? 1 : 4;
   out.data.resize(elements.size());
   out.length.resize(elements.size());
   for (size_t i = 0; i < elements.size(); ++i) {
@@ -62,11 +75,11 @@ bool resolveList(Napi::Env env, const std::vector<napi_value>& elements, const c
     void* data = nullptr;
     const auto where = [&] { return std::string(name) + "[" + std::to_string(i) + "]"; };
     if (napi_get_typedarray_info(env, elements[i], &type, &length, &data, nullptr, nullptr) != napi_ok ||
-        type != napi_float32_array)
-      return fail(env, false, where() + " must be a Float32Array");
+        type != expected)
+      return fail(env, false, where() + " must be a " + typeName(expected));
     if (length != 0 && data == nullptr) return fail(env, false, where() + " has a detached buffer");
     out.length[i] = length;
-    out.data[i] = length == 0 ? nullptr : static_cast<float*>(data);
+    out.data[i] = length == 0 ? nullptr : data;
   }
   return true;
 }
@@ -185,7 +198,53 @@ const KindSpec& lambSpec() {
 struct StepArgs {
   std::vector<Spans> streams;
   size_t total = 0;
+  // Stored state (stateDtype): the format of every stream after param and grad, and with int8
+  // the block size and each state stream's absmax list.
+  fused::StoredLayout layout{fused::StateFormat::f32, 0, 0};
+  std::vector<Spans> absmax;
 };
+
+// Kinds whose state may be stored (every stream after param and grad is state): the one-pass
+// optimizer kernels. LAMB's two passes and the element-wise helpers are not among them.
+bool storableKind(const KindSpec& spec) {
+  return spec.streams.size() > 2 && std::string(spec.streams[0].name) == "param" &&
+         std::string(spec.streams[1].name) == "grad" && std::string(spec.name) != "lamb";
+}
+
+uint32_t unsignedMask(const KindSpec& spec) {
+  static const char* const names[] = {
+#define FUSED_UNSIGNED_NAME(name) #name,
+      FUSED_UNSIGNED_STATE(FUSED_UNSIGNED_NAME)
+#undef FUSED_UNSIGNED_NAME
+  };
+  uint32_t mask = 0;
+  for (size_t k = 0; k < spec.streams.size(); ++k)
+    for (const char* name : names)
+      if (std::strcmp(spec.streams[k].name, name) == 0) mask |= 1u << k;
+  return mask;
+}
+
+// Reads streams.stateFormat (0 float32, 1 bfloat16, 2 int8) and streams.blockSize (int8).
+// Phase 1: may run JS.
+bool readLayout(Napi::Env env, const KindSpec& spec, const Napi::Object& object, fused::StoredLayout& layout) {
+  const auto format = object.Get("stateFormat");
+  if (env.IsExceptionPending()) return false;
+  if (format.IsUndefined()) return true;
+  const double f = format.IsNumber() ? format.As<Napi::Number>().DoubleValue() : -1;
+  if (f != 0 && f != 1 && f != 2) return fail(env, true, "streams.stateFormat must be 0, 1 or 2");
+  if (f != 0 && !storableKind(spec)) return fail(env, true, std::string(spec.name) + " has no stored state");
+  layout.format = static_cast<fused::StateFormat>(int(f));
+  layout.unsignedMask = unsignedMask(spec);
+  if (layout.format != fused::StateFormat::int8) return true;
+  const auto block = object.Get("blockSize");
+  if (env.IsExceptionPending()) return false;
+  const double b = block.IsNumber() ? block.As<Napi::Number>().DoubleValue() : 0;
+  if (!(b == 256 || b == 512 || b == 1024 || b == 2048 || b == 4096))
+    return fail(env, true, "streams.blockSize must be 256, 512, 1024, 2048 or 4096");
+  static_assert(fused::kPartElements % fused::kMaxBlock == 0, "blocks must not straddle pool parts");
+  layout.blockSize = size_t(b);
+  return true;
+}
 
 // Whether a stream is enabled by its flag scalar; with no scalars (pinning), every stream the
 // caller supplies is taken and only `always` streams are required.
@@ -202,8 +261,11 @@ bool unwrapStreams(Napi::Env env, const KindSpec& spec, const Napi::Value& lists
   if (!lists.IsObject() || lists.IsArray()) return fail(env, false, "streams must be an object of tensor lists");
   const auto object = lists.As<Napi::Object>();
   const size_t count = spec.streams.size();
-  std::vector<std::vector<napi_value>> gathered(count);
+  std::vector<std::vector<napi_value>> gathered(count), gatheredAbsmax(count);
   std::vector<bool> take(count, false);
+  out.layout = fused::StoredLayout{fused::StateFormat::f32, 0, 0};
+  if (!readLayout(env, spec, object, out.layout)) return false;
+  const bool int8 = out.layout.format == fused::StateFormat::int8;
   for (size_t k = 0; k < count; ++k) {  // phase 1: may run JS
     const auto& stream = spec.streams[k];
     const bool required = streamRequired(spec, stream, scalars);
@@ -214,15 +276,40 @@ bool unwrapStreams(Napi::Env env, const KindSpec& spec, const Napi::Value& lists
     if (napi_typeof(env, value, &type) != napi_ok) return false;
     if (!required && (type == napi_null || type == napi_undefined)) continue;
     if (!gatherList(env, value, stream.name, gathered[k])) return false;
+    if (int8 && k >= 2) {
+      const std::string name = std::string(stream.name) + "Absmax";
+      napi_value absmax;
+      if (napi_get_named_property(env, object, name.c_str(), &absmax) != napi_ok) return false;
+      if (!gatherList(env, absmax, name.c_str(), gatheredAbsmax[k])) return false;
+    }
     take[k] = true;
   }
   out.streams.assign(count, Spans{});
+  out.absmax.assign(count, Spans{});
+  const auto stateType = out.layout.format == fused::StateFormat::bf16 ? napi_uint16_array
+                         : int8                                        ? napi_uint8_array
+                                                                       : napi_float32_array;
   for (size_t k = 0; k < count; ++k) {  // phase 2: runs no JS
     if (!take[k]) continue;
-    if (!resolveList(env, gathered[k], spec.streams[k].name, out.streams[k])) return false;
+    if (!resolveList(env, gathered[k], spec.streams[k].name, out.streams[k], k >= 2 ? stateType : napi_float32_array))
+      return false;
     if (elements != nullptr) elements->insert(elements->end(), gathered[k].begin(), gathered[k].end());
     if (k > 0 && !sameShape(env, out.streams[0], spec.streams[0].name, out.streams[k], spec.streams[k].name))
       return false;
+    if (!int8 || k < 2) continue;
+    const std::string name = std::string(spec.streams[k].name) + "Absmax";
+    Spans& absmax = out.absmax[k];
+    if (!resolveList(env, gatheredAbsmax[k], name.c_str(), absmax)) return false;
+    if (elements != nullptr) elements->insert(elements->end(), gatheredAbsmax[k].begin(), gatheredAbsmax[k].end());
+    if (absmax.length.size() != out.streams[0].length.size())
+      return fail(env, true, name + " has " + std::to_string(absmax.length.size()) + " tensors, " +
+                                 spec.streams[0].name + " has " + std::to_string(out.streams[0].length.size()));
+    for (size_t i = 0; i < absmax.length.size(); ++i) {
+      const size_t blocks = (out.streams[0].length[i] + out.layout.blockSize - 1) / out.layout.blockSize;
+      if (absmax.length[i] != blocks)
+        return fail(env, true, name + "[" + std::to_string(i) + "] has length " + std::to_string(absmax.length[i]) +
+                                   ", the tensor has " + std::to_string(blocks) + " blocks");
+    }
   }
   out.total = totalLength(out.streams[0]);
   return true;
@@ -292,7 +379,7 @@ void piecesOf(const StepArgs& args, const fused::Split& split, size_t part, std:
     fused::Piece piece{};
     for (size_t k = 0; k < streams; ++k) {
       const Spans& stream = args.streams[k];
-      piece.streams[k] = !stream.present || stream.data[t] == nullptr ? nullptr : stream.data[t] + b;
+      piece.streams[k] = stream.present ? static_cast<float*>(stream.at(t, b)) : nullptr;
     }
     piece.n = e - b;
     pieces.push_back(piece);
@@ -303,10 +390,32 @@ void piecesOf(const StepArgs& args, const fused::Split& split, size_t part, std:
 // Runs one step's kernel over all its tensors, split across the pool: one kernel call per part.
 // Touches no JS: callable from the JS thread (step) or a libuv worker (stepAsync).
 void runStep(size_t kind, const StepArgs& args, const std::vector<double>& scalars) {
-  const fused::Split split(args.streams[0].length, args.total);
-  const size_t parts = split.parts();
   const auto& k = fused::kernels();
   auto& pool = fused::ThreadPool::instance();
+  if (args.layout.format != fused::StateFormat::f32) {
+    // int8: parts are cut on block boundaries of every tensor, so no block spans two threads.
+    const size_t align = args.layout.format == fused::StateFormat::int8 ? args.layout.blockSize : 1;
+    const fused::Split split(args.streams[0].length, args.total, align);
+    const auto kernel = k.step[kind];
+    pool.run(split.parts(), [&](size_t part) {
+      std::vector<fused::StoredPiece> pieces;
+      split.forEachPiece(part, [&](size_t t, size_t b, size_t e) {
+        fused::StoredPiece piece{};
+        for (size_t s = 0; s < args.streams.size(); ++s) {
+          const Spans& stream = args.streams[s];
+          if (!stream.present) continue;
+          piece.streams[s] = stream.at(t, b);
+          if (align > 1 && s >= 2) piece.absmax[s] = static_cast<float*>(args.absmax[s].at(t, b / align));
+        }
+        piece.n = e - b;
+        pieces.push_back(piece);
+      });
+      k.storedStep(kernel, args.layout, scalars.data(), pieces.data(), pieces.size());
+    });
+    return;
+  }
+  const fused::Split split(args.streams[0].length, args.total);
+  const size_t parts = split.parts();
   if (kind < kindSpecs().size()) {
     const auto kernel = k.step[kind];
     pool.run(parts, [&](size_t part) {
@@ -492,7 +601,7 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   fused::ThreadPool::instance().run(parts, [&](size_t part) {
     double acc = 0.0;
     split.forEachPiece(part, [&](size_t t, size_t b, size_t e) {
-      const float* data = x.data[t] + b;
+      const float* data = static_cast<const float*>(x.at(t, b));
       if (op == 0) acc += k.sumSquares(data, e - b);
       else if (op == 1) acc += k.sumAbs(data, e - b);
       else if (op == 3) acc += k.sumFloat(data, e - b);

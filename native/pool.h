@@ -71,10 +71,16 @@ constexpr size_t kPartElements = 1 << 15;
 // threads may share a line at a boundary: slower, never wrong). The cut depends only on the
 // lengths and on whether the pool has workers, so results (per-part sums included) are
 // deterministic.
+//
+// With `align` > 1 (int8 state blocks, a power of two dividing kPartElements), each tensor is
+// placed in the concatenation at a multiple of `align`, so every part boundary falls on a block
+// boundary of its tensor.
 class Split {
  public:
-  Split(const std::vector<size_t>& lengths, size_t total) : lengths_(lengths), starts_(lengths.size() + 1, 0) {
-    for (size_t t = 0; t < lengths.size(); ++t) starts_[t + 1] = starts_[t] + lengths[t];
+  Split(const std::vector<size_t>& lengths, size_t total, size_t align = 1)
+      : lengths_(lengths), starts_(lengths.size() + 1, 0) {
+    for (size_t t = 0; t < lengths.size(); ++t) starts_[t + 1] = starts_[t] + (lengths[t] + align - 1) / align * align;
+    if (align > 1) total = starts_.back();
     const bool inline_ = total < kInlineElements || ThreadPool::instance().threads() == 1;
     chunk_ = inline_ ? std::max<size_t>(total, 1) : kPartElements;
     parts_ = inline_ ? 1 : (total + chunk_ - 1) / chunk_;
@@ -90,7 +96,7 @@ class Split {
     // The last tensor starting at or before lo holds the part's first element.
     size_t t = size_t(std::upper_bound(starts_.begin(), starts_.end(), lo) - starts_.begin()) - 1;
     for (; t < lengths_.size() && starts_[t] < hi; ++t) {
-      const size_t b = std::max(lo, starts_[t]), e = std::min(hi, starts_[t + 1]);
+      const size_t b = std::max(lo, starts_[t]), e = std::min(hi, starts_[t] + lengths_[t]);
       if (b < e) visit(t, b - starts_[t], e - starts_[t]);
     }
   }

@@ -22,4 +22,6 @@ export { RMSprop, type RmspropOptions } from './optim/rmsprop';
 export { SGD, type SgdOptions } from './optim/sgd';
 export { deserializeState, serializeState } from './optim/serialize';
 export { loadCheckpoint, loadCheckpointSync, saveCheckpoint, saveCheckpointSync } from './optim/checkpoint';
+export { type StateDtype } from './backend/state-format';
+export { type StoredStateOptions } from './optim/stored-state';
 export * from './schedule';

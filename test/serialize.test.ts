@@ -15,16 +15,20 @@ const leaf = fc.oneof(
   fc.boolean(),
   fc.constant(null),
   fc.float32Array({ maxLength: 40 }),
+  // Stored optimizer state (stateDtype): bfloat16 words and int8 codes, of every length mod 4.
+  fc.uint16Array({ maxLength: 40 }),
+  fc.uint8Array({ maxLength: 40 }),
 );
+const RESERVED = ['$f32', '$u16', '$u8', '$num'];
 const stateLike = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('array'), tie('object')),
   array: fc.array(tie('value'), { maxLength: 5 }),
-  object: fc.dictionary(fc.string().filter((k) => k !== '$f32' && k !== '$num'), tie('value'), { maxKeys: 5 }),
+  object: fc.dictionary(fc.string().filter((k) => !RESERVED.includes(k)), tie('value'), { maxKeys: 5 }),
 })).object;
 
-/** Total bytes of the Float32Arrays in a value. */
+/** Total bytes of the tensors (Float32Array, Uint16Array, Uint8Array) in a value. */
 function tensorBytes(value: unknown): number {
-  if (value instanceof Float32Array) return value.byteLength;
+  if (value instanceof Float32Array || value instanceof Uint16Array || value instanceof Uint8Array) return value.byteLength;
   if (value !== null && typeof value === 'object') return Object.values(value).reduce((n: number, v) => n + tensorBytes(v), 0);
   return 0;
 }
@@ -75,6 +79,9 @@ describe('serializeState refuses what it cannot round-trip, naming the path', ()
     ['a Float32Array subclass', { q: new (class Tensor extends Float32Array {})(2) }, /stateDict\.q is a Tensor/],
     ['a cycle', cycle, /stateDict\.self is a reference back/],
     ['a reserved key', { x: { $f32: [0, 1] } }, /stateDict\.x\.\$f32 is a key the file format reserves/],
+    ['the bfloat16 tensor tag as a key', { x: { $u16: [0, 1] } }, /stateDict\.x\.\$u16 is a key the file format reserves/],
+    ['the int8 tensor tag as a key', { x: { $u8: [0, 1] } }, /stateDict\.x\.\$u8 is a key the file format reserves/],
+    ['a Uint16Array subclass', { q: new (class Words extends Uint16Array {})(2) }, /stateDict\.q is a Words/],
     ['symbol keys', { [Symbol('k')]: 1 }, /symbol keys/],
   ])('%s', (_what, value, message) => {
     expect(() => serializeState(value as object)).toThrow(TypeError);
@@ -93,6 +100,21 @@ describe('serializeState refuses what it cannot round-trip, naming the path', ()
     expect(Object.is(back.z, -0)).toBe(true);
     expect(back).toEqual({ ...value, bare: { x: 1 } });
     expect(Object.is((back.deep[0][0][0] as Float32Array)[1], -0)).toBe(true);
+  });
+
+  it('Uint16Array and Uint8Array (stored optimizer state) come back as themselves, bit for bit, each padded to 4 bytes', () => {
+    const value = { words: new Uint16Array([1, 0xffff, 0x7fc0]), codes: new Uint8Array([0, 255, 128, 1, 7]), scale: new Float32Array([1.5]) };
+    const bytes = serializeState(value);
+    const back = deserializeState<typeof value>(bytes);
+    expect(back.words).toBeInstanceOf(Uint16Array);
+    expect(back.codes).toBeInstanceOf(Uint8Array);
+    expect(back.scale).toBeInstanceOf(Float32Array);
+    expect([...back.words]).toEqual([1, 0xffff, 0x7fc0]);
+    expect([...back.codes]).toEqual([0, 255, 128, 1, 7]);
+    expect([...back.scale]).toEqual([1.5]);
+    const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
+    // 6 bytes of words padded to 8, 5 of codes to 8, 4 of floats, then the checksum.
+    expect(bytes.length).toBe(16 + Math.ceil(headerLength / 4) * 4 + 8 + 8 + 4 + 4);
   });
 
   it('an own "__proto__" key comes back as a key, not as the prototype', () => {
@@ -184,7 +206,8 @@ describe('fuzzing deserializeState (fast-check)', () => {
   });
 
   it(`${FUZZ_RUNS.forged} forged files with valid checksums (random headers, references, lengths): a RangeError or a value no bigger than the input`, () => {
-    const ref = fc.record({ $f32: fc.tuple(fc.oneof(fc.nat(64), fc.integer(), fc.constant(2 ** 53)), fc.oneof(fc.nat(16), fc.integer(), fc.constant(2 ** 31))) });
+    const refArgs = fc.tuple(fc.oneof(fc.nat(64), fc.integer(), fc.constant(2 ** 53)), fc.oneof(fc.nat(16), fc.integer(), fc.constant(2 ** 31)));
+    const ref = fc.oneof(fc.record({ $f32: refArgs }), fc.record({ $u16: refArgs }), fc.record({ $u8: refArgs }));
     const num = fc.record({ $num: fc.oneof(fc.constantFrom('NaN', 'Infinity', '-Infinity', '-0'), fc.string()) });
     const forgedValue = fc.letrec((tie) => ({
       value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), ref, num, tie('array'), tie('object')),

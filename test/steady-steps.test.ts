@@ -5,7 +5,7 @@
 // thread claims them first, must give the same bits every time.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  Adam, AdamW, LAMB, NAdam, type Parameter, type ParamGroup, RMSprop, SGD, functional, gradNorm, setThreads,
+  Adam, AdamW, LAMB, NAdam, type Parameter, type ParamGroup, type ParamState, RMSprop, SGD, functional, gradNorm, setThreads,
 } from '../src';
 import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng } from './helpers';
 
@@ -13,7 +13,7 @@ type Make = (groups: ParamGroup[]) => {
   step(): boolean;
   stateDict(): ReturnType<AdamW['stateDict']>;
   loadStateDict(sd: ReturnType<AdamW['stateDict']>): void;
-  state: Map<Parameter, Record<string, Float32Array | number>>;
+  state: Map<Parameter, ParamState>;
   paramGroups: ParamGroup[];
 };
 

@@ -3,6 +3,7 @@
 // the host side) in the layout kinds.h declares.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 #include "kinds.h"
 
@@ -42,6 +43,32 @@ FUSED_CHECK_STREAMS(lamb, FUSED_LAMB_SCALARS, FUSED_LAMB_STREAMS)
 #undef FUSED_CHECK_STREAMS
 #undef FUSED_COUNT_STREAM
 
+// Optimizer state stored in less than float32 (stateDtype, src/backend/state-format.ts): every
+// stream after param and grad holds bfloat16 words or int8 codes, and with int8 each block of
+// `blockSize` elements (counted from the tensor's start) has one float32 scale, its absmax.
+enum class StateFormat : int { f32 = 0, bf16 = 1, int8 = 2 };
+constexpr size_t kMaxBlock = 4096;  // block sizes: 256 .. 4096, powers of two dividing a pool part
+
+struct StoredLayout {
+  StateFormat format;
+  size_t blockSize;       // int8: every piece starts on a block boundary of its tensor
+  uint32_t unsignedMask;  // bit k: stream k uses the unsigned map (FUSED_UNSIGNED_STATE)
+};
+
+// A tensor's slice with stored state: streams[0] and [1] are the float32 param and grad,
+// streams[k >= 2] the bf16 words or int8 codes at the slice's first element (nullptr if the
+// stream is not enabled), absmax[k] the scale of the slice's first int8 block.
+struct StoredPiece {
+  void* streams[kMaxStreams];
+  float* absmax[kMaxStreams];
+  size_t n;
+};
+
+// Runs `kernel` (a float32 step kernel of the same table) block by block on the decoded state,
+// encoding it back after each block: one pass over memory.
+using StoredStepKernel = void (*)(StepKernel kernel, const StoredLayout& layout, const double* scalars,
+                                  const StoredPiece* pieces, size_t count);
+
 struct KernelTable {
   const char* isa;
   StepKernel step[static_cast<size_t>(Kind::count)];
@@ -53,6 +80,7 @@ struct KernelTable {
   double (*sumAbs)(const float* x, size_t n);      // accumulated in double
   float (*maxAbs)(const float* x, size_t n);       // NaN if any element is NaN
   double (*sumFloat)(const float* x, size_t n);    // float lanes: the read-only bandwidth probe
+  StoredStepKernel storedStep;                     // native/kernels/lowmem.cpp
 };
 
 }  // namespace fused

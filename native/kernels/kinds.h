@@ -71,6 +71,11 @@
 #define FUSED_TF_RMSPROP_STREAMS(S) \
   S(param, 1, always) S(grad, 0, always) S(ms, 1, always) S(mom, 1, always) S(mg, 1, centered)
 
+// State streams whose values are never negative (second moments, sums of squares). With
+// stateDtype 'int8' they use the unsigned quantization map; every other state stream (each
+// stream after param and grad) uses the signed one. src/backend/state-format.ts: UNSIGNED_STATE.
+#define FUSED_UNSIGNED_STATE(U) U(expAvgSq) U(maxExpAvgSq) U(sum) U(squareAvg) U(expInf) U(accDelta)
+
 // K(kind, SCALARS, STREAMS): the element-wise kinds with a plain one-pass kernel. LAMB has two
 // passes and a per-tensor trust ratio between them, so it has its own entry points.
 #define FUSED_STEP_KINDS(K)                                                                   \

@@ -13,6 +13,7 @@ double sumSquares(const float*, size_t);
 double sumAbs(const float*, size_t);
 float maxAbs(const float*, size_t);
 double sumFloat(const float*, size_t);
+void storedStep(StepKernel, const StoredLayout&, const double*, const StoredPiece*, size_t);
 
 #define FUSED_STR2(x) #x
 #define FUSED_STR(x) FUSED_STR2(x)
@@ -26,7 +27,8 @@ const KernelTable& table() {
                              sumSquares,
                              sumAbs,
                              maxAbs,
-                             sumFloat};
+                             sumFloat,
+                             storedStep};
 #undef FUSED_KERNEL_ENTRY
   return t;
 }

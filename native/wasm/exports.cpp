@@ -30,6 +30,23 @@ FUSED_EXPORT(fo_step) void fo_step(int kind, const double* scalars, float* const
   k().step[kind](scalars, &piece, 1);
 }
 
+// One tensor's slice with stored state (stateDtype): format 1 bfloat16, 2 int8; streams as for
+// fo_step (state streams holding words or codes), absmax[k] the slice's first block scale.
+FUSED_EXPORT(fo_stored_step)
+void fo_stored_step(int kind, int format, int blockSize, unsigned unsignedMask, const double* scalars,
+                    void* const* streams, float* const* absmax, int n) {
+  if (kind < 0 || kind >= int(fused::Kind::count) || (format != 1 && format != 2)) return;
+  if (format == 2 && (blockSize < 256 || blockSize > int(fused::kMaxBlock) || (blockSize & (blockSize - 1)) != 0)) return;
+  fused::StoredPiece piece{};
+  for (size_t s = 0; s < fused::kMaxStreams; ++s) {
+    piece.streams[s] = streams[s];
+    piece.absmax[s] = absmax[s];
+  }
+  piece.n = size_t(n);
+  const fused::StoredLayout layout{static_cast<fused::StateFormat>(format), size_t(blockSize), unsignedMask};
+  k().storedStep(k().step[kind], layout, scalars, &piece, 1);
+}
+
 FUSED_EXPORT(fo_lamb_moments) void fo_lamb_moments(const double* scalars, float* const* streams, int n, double* sums) {
   k().lambMoments(scalars, streams, size_t(n), sums);
 }

@@ -45,8 +45,10 @@ export const tensorByteLength = (a: Float32Array): number => byteLengthOf(a) as 
  * its own `length` or another prototype, so its plain `length` stays the engine's (0 once the
  * buffer is detached) for as long as the built-in getter itself is intact.
  */
-export const privateView = (a: Float32Array): Float32Array =>
-  new RealFloat32Array(tensorBuffer(a), byteOffsetOf(a) as number, tensorLength(a));
+export const privateView = <T extends Float32Array>(a: T): T =>
+  (tagOf(a) === 'Float32Array'
+    ? new RealFloat32Array(tensorBuffer(a), byteOffsetOf(a) as number, tensorLength(a))
+    : typedSlice(a, 0, tensorLength(a))) as T;
 
 /** Whether the built-in typed-array `length` getter is still what plain `.length` reaches. */
 export const lengthGetterIntact = (): boolean =>
@@ -57,6 +59,18 @@ export const lengthGetterIntact = (): boolean =>
 /** Elements [at, at + n) of `a` as a new plain array on the same memory, made by engine accessors only. */
 export const tensorSlice = (a: Float32Array, at: number, n: number): Float32Array =>
   new RealFloat32Array(tensorBuffer(a), (byteOffsetOf(a) as number) + at * 4, n);
+/** The typed-array types a tensor may have: float32 data, and the stored state's bfloat16 words and int8 codes. */
+export type TensorType = 'Float32Array' | 'Uint16Array' | 'Uint8Array';
+const REAL_CONSTRUCTORS = { Float32Array, Uint16Array, Uint8Array } as const;
+/** The engine's type tag of a typed array (undefined for anything else), through the real getter. */
+export const typeTagOf = (a: unknown): string | undefined => tagOf(a) as string | undefined;
+
+/** Elements [at, at + n) of a tensor of any TensorType as a new plain array on the same memory (engine accessors only). */
+export function typedSlice<T extends Float32Array | Uint16Array | Uint8Array>(a: T, at: number, n: number): T {
+  const Ctor = REAL_CONSTRUCTORS[tagOf(a) as TensorType];
+  return new Ctor(bufferOf(a) as ArrayBuffer, (byteOffsetOf(a) as number) + at * Ctor.BYTES_PER_ELEMENT, n) as T;
+}
+
 const resizableGetter = getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resizable')?.get;
 const growableGetter = getOwnPropertyDescriptor(SharedArrayBuffer.prototype, 'growable')?.get;
 const resizableOf = resizableGetter && uncurry(resizableGetter);
@@ -104,6 +118,6 @@ export function isDetached(a: Float32Array): boolean {
  * to `length`: a view makes every backend update exactly the validated elements.
  */
 export function plainView(a: Float32Array): Float32Array {
-  if (getPrototypeOf(a) === float32Proto && !hasOwn(a, 'length')) return a;
+  if (getPrototypeOf(a) === REAL_CONSTRUCTORS[tagOf(a) as TensorType].prototype && !hasOwn(a, 'length')) return a;
   return privateView(a);
 }

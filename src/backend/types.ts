@@ -95,6 +95,21 @@ export interface KernelStreams {
 
 export type Kind = keyof KernelScalars;
 
+/** How a streams object says its state is stored (stateDtype): 0 float32, 1 bfloat16, 2 int8. */
+export const STATE_FORMAT_CODES = { float32: 0, bfloat16: 1, int8: 2 } as const;
+
+/**
+ * The fields a kind's streams object gains when its state is stored (src/backend/state-format.ts):
+ * every list after param and grad then holds Uint16Array (bfloat16) or Uint8Array (int8 codes)
+ * tensors, and with int8 each such list `name` has a list `${name}Absmax` of per-block scales.
+ * LAMB and the element-wise helpers have no stored form.
+ */
+export interface StoredFields {
+  stateFormat: 1 | 2;
+  blockSize?: number;
+  [absmax: `${string}Absmax`]: Float32Array[] | null;
+}
+
 /** Reductions over a list of tensors, accumulated in double. maxAbs is NaN if any value is; `sum` is the read-only bandwidth probe. */
 export type ReduceOp = 'sumSquares' | 'sumAbs' | 'maxAbs' | 'sum';
 /** How the native and wasm builds number the reductions (native/addon.cpp, native/wasm/exports.cpp). */
@@ -117,6 +132,9 @@ export interface StreamCache {
   /** Each list's argument name and whether it is written, to validate anew with the same errors. */
   names?: string[];
   written?: boolean[];
+  /** Each list's element type and, for an int8 absmax list, its block size (stored state). */
+  types?: (string | undefined)[];
+  blockSizes?: (number | undefined)[];
   /** Every array's length when validated, in list order. */
   lengths?: number[];
   /** Elements per stream: the sum of the first list's lengths. */

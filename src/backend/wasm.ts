@@ -6,9 +6,10 @@
 // copied back, while the slice is still in cache.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tensorLength, tensorSlice } from './engine';
+import { tensorLength, tensorSlice, typedSlice } from './engine';
 import { packageRoot } from './package-root';
-import { type Backend, type KernelScalars, type KernelStreams, type Kind, REDUCE_OP_CODES } from './types';
+import { UNSIGNED_STATE } from './state-format';
+import { type Backend, type KernelScalars, type KernelStreams, type Kind, REDUCE_OP_CODES, type StoredFields } from './types';
 
 interface KindLayout {
   index: number;
@@ -34,6 +35,9 @@ interface Exports {
   fo_lamb_moments(scalars: number, streams: number, n: number, sums: number): void;
   fo_lamb_apply(scalars: number, streams: number, n: number, lrTrust: number): void;
   fo_reduce(op: number, x: number, n: number): number;
+  fo_stored_step(
+    kind: number, format: number, blockSize: number, unsignedMask: number, scalars: number, streams: number, absmax: number, n: number,
+  ): void;
 }
 
 /** Elements per slice: 64 KB per stream, five streams at most, well inside a core's L2. */
@@ -58,8 +62,11 @@ export function loadWasm(): Backend | Error {
 function wasmBackend(w: Exports): Backend {
   // Memory map above the module's own data: scalars, stream pointers, LAMB sums, one slice per stream.
   const base = Math.ceil(w.__heap_base.value / 64) * 64;
-  const scalarsAt = base, pointersAt = base + 512, sumsAt = base + 576, slicesAt = base + 1024;
-  const end = slicesAt + MAX_STREAMS * CHUNK * 4;
+  const scalarsAt = base, pointersAt = base + 512, sumsAt = base + 576, absmaxPointersAt = base + 640, slicesAt = base + 1024;
+  // int8 state: the absmax of each stream's slice, one float per block of at least 256 elements.
+  const absmaxAt = slicesAt + MAX_STREAMS * CHUNK * 4;
+  const absmaxSlice = (k: number) => absmaxAt + k * (CHUNK / 256) * 4;
+  const end = absmaxAt + MAX_STREAMS * (CHUNK / 256) * 4;
   if (w.memory.buffer.byteLength < end) w.memory.grow(Math.ceil((end - w.memory.buffer.byteLength) / 65536));
   // Views made after growing (growing detaches the old ones); the memory never grows again.
   const bytes = new Uint8Array(w.memory.buffer), f32 = new Float32Array(w.memory.buffer);
@@ -119,11 +126,50 @@ function wasmBackend(w: Exports): Backend {
     }
   };
 
+  /** A step whose state streams are stored (bfloat16 words or int8 codes), slice by slice like overSlices. */
+  const stepStored = (layout: KindLayout, streams: Record<string, unknown> & StoredFields): void => {
+    const int8 = streams.stateFormat === 2;
+    const blockSize = int8 ? (streams.blockSize as number) : 0;
+    const lists = layout.streams.map((s) => (streams[s.name] ?? null) as (Float32Array | Uint16Array | Uint8Array)[] | null);
+    const absmax = layout.streams.map((s, k) => (int8 && k >= 2 ? ((streams[`${s.name}Absmax`] ?? null) as Float32Array[] | null) : null));
+    let unsignedMask = 0;
+    layout.streams.forEach((s, k) => {
+      if (UNSIGNED_STATE.has(s.name)) unsignedMask |= 1 << k;
+      u32[pointersAt / 4 + k] = lists[k] === null ? 0 : slice(k);
+      u32[absmaxPointersAt / 4 + k] = absmax[k] === null || lists[k] === null ? 0 : absmaxSlice(k);
+    });
+    const params = lists[0] as Float32Array[];
+    for (let t = 0; t < params.length; t++) {
+      const length = tensorLength(params[t]);
+      for (let at = 0; at < length; at += CHUNK) {
+        const n = Math.min(CHUNK, length - at);
+        const blocks = int8 ? Math.ceil(n / blockSize) : 0;
+        lists.forEach((list, k) => {
+          if (list === null) return;
+          const src = typedSlice(list[t], at, n);
+          new (src.constructor as Uint8ArrayConstructor)(w.memory.buffer, slice(k), n).set(src as Uint8Array);
+          const scales = absmax[k];
+          if (scales !== null) f32.set(typedSlice(scales[t], at / blockSize, blocks), absmaxSlice(k) / 4);
+        });
+        w.fo_stored_step(layout.index, streams.stateFormat, blockSize, unsignedMask, scalarsAt, pointersAt, absmaxPointersAt, n);
+        lists.forEach((list, k) => {
+          if (list === null || !layout.streams[k].written) return;
+          const dst = typedSlice(list[t], at, n);
+          (dst as Uint8Array).set(new (dst.constructor as Uint8ArrayConstructor)(w.memory.buffer, slice(k), n));
+          const scales = absmax[k];
+          if (scales !== null) typedSlice(scales[t], at / blockSize, blocks).set(f32.subarray(absmaxSlice(k) / 4, absmaxSlice(k) / 4 + blocks));
+        });
+      }
+    }
+  };
+
   const step = <K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K]): void => {
     const layout = layouts[kind];
     const byName = streams as unknown as Record<string, Float32Array[] | null | undefined>;
     const lists = layout.streams.map((s) => byName[s.name] ?? null);
     pack(layout, scalars);
+    const stored = streams as unknown as Record<string, unknown> & StoredFields;
+    if (stored.stateFormat) return stepStored(layout, stored);
     if (kind !== 'lamb') {
       const writes = layout.streams.map((s) => s.written);
       overSlices(lists, writes.map(() => true), writes, (n) => w.fo_step(layout.index, scalarsAt, pointersAt, n));

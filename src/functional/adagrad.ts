@@ -1,4 +1,5 @@
-import { checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
+import { checkOptions, checkStateStreams, checkStep, type CommonOptions, commonScalars, plan, type Run, type StoredArgs } from './plan';
+import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
@@ -12,21 +13,27 @@ export interface AdagradCallOptions extends CommonOptions {
 }
 
 /** Adagrad over many tensors, as torch.optim.Adagrad (stateSums start at initialAccumulatorValue). */
-export function planAdagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradCallOptions, cache?: StreamCache): Run {
+export function planAdagrad(
+  params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradCallOptions, cache?: StreamCache, stored?: StoredArgs,
+): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const step = checkStep(options.step);
   const lrDecay = checkNumber('lrDecay', options.lrDecay, { min: 0 });
   const eps = checkNumber('eps', options.eps, { min: 0 });
-  const [param, grad, sum] = checkStreams([
+  const { lists, fields } = checkStateStreams([
     { name: 'params', list: params, written: true },
     { name: 'grads', list: grads, written: false },
-    { name: 'stateSums', list: stateSums, written: true },
-  ], cache);
+    { name: 'stateSums', list: stateSums, written: true, stream: 'sum' },
+  ], cache, stored);
+  const [param, grad, sum] = lists;
   const clr = lr / (1 + (step - 1) * lrDecay);
-  return plan('adagrad', { param, grad, sum }, { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, clr, eps }, cache);
+  return plan('adagrad', Object.assign({ param, grad, sum }, fields), { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, clr, eps }, cache);
 }
 
-export function adagrad(params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradCallOptions): void {
-  planAdagrad(params, grads, stateSums, options)();
+/** One Adagrad update over many tensors (state in options.stateDtype). */
+export function adagrad(params: Float32Array[], grads: Float32Array[], stateSums: StateTensor[], options: AdagradCallOptions): void {
+  checkOptions(options);
+  const { lists, stored } = splitState(options, { stateSums });
+  planAdagrad(params, grads, lists.stateSums as Float32Array[], options, undefined, stored)();
 }

@@ -1,6 +1,7 @@
 import { Decay } from '../backend/types';
-import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from './adam-like';
-import { plan, type Run } from './plan';
+import { type AdamLikeCallOptions, checkAdamLike } from './adam-like';
+import { checkOptions, checkStateStreams, plan, type Run, type StoredArgs } from './plan';
+import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean } from './validate';
 
@@ -22,18 +23,27 @@ export function planAdam(
   maxExpAvgSqs: Float32Array[] | null,
   options: AdamCallOptions,
   cache?: StreamCache,
+  stored?: StoredArgs,
 ): Run {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
   const amsgrad = checkBoolean('amsgrad', options.amsgrad);
-  const [param, grad, expAvg, expAvgSq, maxExpAvgSq] = momentStreams(
-    params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache,
-    amsgrad ? { name: 'maxExpAvgSqs', list: maxExpAvgSqs } : null,
+  const { lists, fields } = checkStateStreams(
+    [
+      { name: 'params', list: params, written: true },
+      { name: 'grads', list: grads, written: false },
+      { name: 'expAvgs', list: expAvgs, written: true, stream: 'expAvg' },
+      { name: 'expAvgSqs', list: expAvgSqs, written: true, stream: 'expAvgSq' },
+      ...(amsgrad ? [{ name: 'maxExpAvgSqs', list: maxExpAvgSqs, written: true, stream: 'maxExpAvgSq' }] : []),
+    ],
+    cache,
+    stored,
   );
+  const [param, grad, expAvg, expAvgSq, maxExpAvgSq] = lists;
   const biasCorrection1 = 1 - beta1 ** step;
   const biasCorrection2 = 1 - beta2 ** step;
   return plan(
     'adam',
-    { param, grad, expAvg, expAvgSq, maxExpAvgSq: amsgrad ? maxExpAvgSq : null },
+    Object.assign({ param, grad, expAvg, expAvgSq, maxExpAvgSq: amsgrad ? maxExpAvgSq : null }, fields),
     {
       gradScale,
       l2: decoupled ? 0 : weightDecay,
@@ -51,26 +61,41 @@ export function planAdam(
   );
 }
 
-/** One Adam update (L2 weight decay) over many tensors, as torch.optim.Adam. */
+/** One Adam update (L2 weight decay) over many tensors, as torch.optim.Adam (state in options.stateDtype). */
 export function adam(
   params: Float32Array[],
   grads: Float32Array[],
-  expAvgs: Float32Array[],
-  expAvgSqs: Float32Array[],
-  maxExpAvgSqs: Float32Array[] | null,
+  expAvgs: StateTensor[],
+  expAvgSqs: StateTensor[],
+  maxExpAvgSqs: StateTensor[] | null,
   options: AdamCallOptions,
 ): void {
-  planAdam(false, params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, options)();
+  runAdam(false, params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, options);
+}
+
+function runAdam(
+  decoupled: boolean,
+  params: Float32Array[],
+  grads: Float32Array[],
+  expAvgs: StateTensor[],
+  expAvgSqs: StateTensor[],
+  maxExpAvgSqs: StateTensor[] | null,
+  options: AdamCallOptions,
+): void {
+  checkOptions(options);
+  const { lists, stored } = splitState(options, { expAvgs, expAvgSqs, maxExpAvgSqs });
+  const s = lists as unknown as Record<string, Float32Array[]>;
+  planAdam(decoupled, params, grads, s.expAvgs, s.expAvgSqs, s.maxExpAvgSqs, options, undefined, stored)();
 }
 
 /** One AdamW update (decoupled weight decay) over many tensors, as torch.optim.AdamW. */
 export function adamw(
   params: Float32Array[],
   grads: Float32Array[],
-  expAvgs: Float32Array[],
-  expAvgSqs: Float32Array[],
-  maxExpAvgSqs: Float32Array[] | null,
+  expAvgs: StateTensor[],
+  expAvgSqs: StateTensor[],
+  maxExpAvgSqs: StateTensor[] | null,
   options: AdamCallOptions,
 ): void {
-  planAdam(true, params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, options)();
+  runAdam(true, params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, options);
 }

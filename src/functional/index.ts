@@ -11,3 +11,4 @@ export { radam, type RadamCallOptions } from './radam';
 export { rmsprop, type RmspropCallOptions } from './rmsprop';
 export { sgd, type SgdCallOptions } from './sgd';
 export { accumulate, clampValues, lookaheadSync, scale } from './tensors';
+export { createState, stateFromFloat32, stateToFloat32, type Int8State, type StateTensor } from './stored';

@@ -1,4 +1,5 @@
-import { checkBeta, checkOptions, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
+import { checkBeta, checkOptions, checkStateStreams, type CommonOptions, commonScalars, plan, type Run, type StoredArgs } from './plan';
+import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 
 export interface LionCallOptions extends CommonOptions {
@@ -9,19 +10,22 @@ export interface LionCallOptions extends CommonOptions {
 }
 
 /** Lion (Chen et al. 2023, Algorithm 1) over many tensors: sign of the interpolated momentum, decoupled decay. */
-export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionCallOptions, cache?: StreamCache): Run {
+export function planLion(
+  params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionCallOptions, cache?: StreamCache, stored?: StoredArgs,
+): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const beta1 = checkBeta('beta1', options.beta1);
   const beta2 = checkBeta('beta2', options.beta2);
-  const [param, grad, expAvg] = checkStreams([
+  const { lists, fields } = checkStateStreams([
     { name: 'params', list: params, written: true },
     { name: 'grads', list: grads, written: false },
-    { name: 'expAvgs', list: expAvgs, written: true },
-  ], cache);
+    { name: 'expAvgs', list: expAvgs, written: true, stream: 'expAvg' },
+  ], cache, stored);
+  const [param, grad, expAvg] = lists;
   return plan(
     'lion',
-    { param, grad, expAvg },
+    Object.assign({ param, grad, expAvg }, fields),
     {
       gradScale, paramDecay: 1 - lr * weightDecay, lr, beta1, oneMinusBeta1: 1 - beta1, beta2,
       oneMinusBeta2: 1 - beta2,
@@ -30,6 +34,9 @@ export function planLion(params: Float32Array[], grads: Float32Array[], expAvgs:
   );
 }
 
-export function lion(params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionCallOptions): void {
-  planLion(params, grads, expAvgs, options)();
+/** One Lion update over many tensors (state in options.stateDtype). */
+export function lion(params: Float32Array[], grads: Float32Array[], expAvgs: StateTensor[], options: LionCallOptions): void {
+  checkOptions(options);
+  const { lists, stored } = splitState(options, { expAvgs });
+  planLion(params, grads, lists.expAvgs as Float32Array[], options, undefined, stored)();
 }

@@ -1,11 +1,12 @@
 // Shared plumbing of the functional entry points: check the tensor lists of one call, reject
 // memory shared with a written list, and return the backend call, not yet run.
 import { getBackend } from '../backend';
+import { BLOCK_SIZES, DEFAULT_BLOCK_SIZE, STATE_DTYPES, type StateDtype } from '../backend/state-format';
 import { lengthsHold } from '../backend/stream-cache';
-import type { KernelScalars, KernelStreams, Kind, StreamCache } from '../backend/types';
+import { type KernelScalars, type KernelStreams, type Kind, STATE_FORMAT_CODES, type StreamCache } from '../backend/types';
 import {
   checkBoolean, checkNoOverlap, checkNumber, checkTensorList, lengthGetterIntact, onChangeableBuffer, privateView,
-  tensorLength,
+  tensorLength, type TensorType,
 } from './validate';
 
 export interface StreamArg {
@@ -13,6 +14,12 @@ export interface StreamArg {
   name: string;
   list: unknown;
   written: boolean;
+  /** The tensors' type: Float32Array unless the state is stored (bfloat16 words, int8 codes). */
+  type?: TensorType;
+  /** An int8 absmax list: one value per block of this size of its tensor. */
+  blockSize?: number;
+  /** A state list: the kernel stream it feeds (with stored state, its type follows stateDtype). */
+  stream?: string;
 }
 
 /**
@@ -51,6 +58,8 @@ export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Arr
     cache.resizable = lists.some((l) => l.some(onChangeableBuffer));
     cache.names = args.map((a) => a.name);
     cache.written = args.map((a) => a.written);
+    cache.types = args.map((a) => a.type);
+    cache.blockSizes = args.map((a) => a.blockSize);
     cache.lengths = lists.flatMap((l) => l.map(tensorLength));
     cache.elements = lists[0].reduce((sum, a) => sum + tensorLength(a), 0);
     cache.handle = undefined;
@@ -71,8 +80,13 @@ export function verifyCache(cache: StreamCache): void {
   if (!lengthsHold(cache)) {
     cache.handle = undefined;
     const names = cache.names as string[], written = cache.written as boolean[];
+    const types = cache.types ?? [], blockSizes = cache.blockSizes ?? [];
     const originals = cache.originals as Float32Array[][];
-    validate(originals.map((list, k) => ({ name: names[k], list, written: written[k] })));
+    validate(
+      originals.map((list, k) => ({
+        name: names[k], list, written: written[k], type: types[k] as TensorType | undefined, blockSize: blockSizes[k],
+      })),
+    );
     // Still valid (a resizable buffer that shrank and grew back): the views follow the arrays.
     cache.lists = originals.map((l) => l.map(privateView));
     cache.lengths = originals.flatMap((l) => l.map(tensorLength));
@@ -84,9 +98,73 @@ export function verifyCache(cache: StreamCache): void {
 function validate(args: StreamArg[]): Float32Array[][] {
   const first = checkTensorList(args[0].name, args[0].list);
   const like = { name: args[0].name, list: first };
-  const lists = args.map((a, i) => (i === 0 ? first : checkTensorList(a.name, a.list, like)));
+  const lists = args.map((a, i) => (i === 0 ? first : checkTensorList(a.name, a.list, like, a.type, a.blockSize)));
   checkNoOverlap(args.map((a, i) => ({ name: a.name, list: lists[i], writable: a.written })));
   return lists;
+}
+
+/** How a call's state lists are stored when not as float32 (src/backend/state-format.ts). */
+export interface StoredLayout {
+  dtype: Exclude<StateDtype, 'float32'>;
+  /** int8: elements per block, one absmax each. */
+  blockSize: number;
+}
+
+/** Stored state of one call: its layout and, with int8, each state argument's absmax list (by argument name). */
+export interface StoredArgs {
+  layout: StoredLayout;
+  absmax?: Record<string, unknown>;
+}
+
+/** A stateDtype option: one of STATE_DTYPES, else a TypeError/RangeError listing them. */
+export function checkStateDtype(name: string, value: unknown): StateDtype {
+  const allowed = STATE_DTYPES.map((d) => `'${d}'`).join(', ');
+  if (typeof value !== 'string') throw new TypeError(`${name} must be one of ${allowed}, got ${typeof value}`);
+  if (!(STATE_DTYPES as readonly string[]).includes(value)) throw new RangeError(`${name} must be one of ${allowed}, got '${value}'`);
+  return value as StateDtype;
+}
+
+export function checkBlockSize(name: string, value: unknown): number {
+  checkNumber(name, value, { integer: true });
+  if (!BLOCK_SIZES.includes(value as number)) throw new RangeError(`${name} must be one of ${BLOCK_SIZES.join(', ')}, got ${value}`);
+  return value as number;
+}
+
+/** The layout the functional options { stateDtype, blockSize } ask for; null for float32 state. */
+export function storedLayout(options: { stateDtype?: unknown; blockSize?: unknown }): StoredLayout | null {
+  const dtype = options.stateDtype === undefined ? 'float32' : checkStateDtype('stateDtype', options.stateDtype);
+  const blockSize = options.blockSize === undefined ? DEFAULT_BLOCK_SIZE : checkBlockSize('blockSize', options.blockSize);
+  return dtype === 'float32' ? null : { dtype, blockSize };
+}
+
+/**
+ * checkStreams for a call that may have stored state: its state lists (the arguments with a
+ * `stream`) are checked as Uint16Array (bfloat16) or Uint8Array (int8) tensors, and with int8
+ * each one's absmax list too (named `${name}Absmax` in errors). Returns the checked lists of
+ * `args` and the fields the kernel's streams object gains (see StoredFields).
+ */
+export function checkStateStreams(
+  args: StreamArg[],
+  cache: StreamCache | undefined,
+  stored: StoredArgs | undefined,
+): { lists: Float32Array[][]; fields: object } {
+  if (stored === undefined) return { lists: checkStreams(args, cache), fields: {} };
+  const { dtype, blockSize } = stored.layout;
+  const int8 = dtype === 'int8';
+  const typed = args.map((a) => (a.stream === undefined ? a : { ...a, type: (int8 ? 'Uint8Array' : 'Uint16Array') as TensorType }));
+  const scales = int8
+    ? args
+        .filter((a) => a.stream !== undefined)
+        .map((a) => ({ name: `${a.name}Absmax`, list: stored.absmax?.[a.name], written: true, blockSize, stream: `${a.stream}Absmax` }))
+    : [];
+  // The absmax lists are no state lists themselves: checked as Float32Array, with block counts.
+  const all = checkStreams([...typed, ...scales.map(({ stream: _s, ...rest }) => rest)], cache);
+  const fields: Record<string, unknown> = { stateFormat: STATE_FORMAT_CODES[dtype] };
+  if (int8) {
+    fields.blockSize = blockSize;
+    scales.forEach((s, i) => (fields[s.stream] = all[args.length + i]));
+  }
+  return { lists: all.slice(0, args.length), fields };
 }
 
 /**
@@ -205,6 +283,13 @@ export interface CommonOptions {
   maximize?: boolean;
   /** Multiplies every gradient inside the update (e.g. a clipping coefficient); finite, >= 0. Default 1. */
   gradScale?: number;
+  /**
+   * How the state lists are stored: 'float32' (default), 'bfloat16' (Uint16Array words) or
+   * 'int8' (Int8State: codes and per-block absmax). See README "Low-memory state".
+   */
+  stateDtype?: StateDtype;
+  /** int8: elements per quantization block (256, 512, 1024, 2048 or 4096; default 2048). */
+  blockSize?: number;
 }
 
 export function checkOptions(options: unknown): asserts options is Record<string, unknown> {

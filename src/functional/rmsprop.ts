@@ -1,4 +1,5 @@
-import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
+import { checkOptions, checkStateStreams, type CommonOptions, commonScalars, plan, type Run, type StoredArgs } from './plan';
+import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber } from './validate';
 
@@ -22,6 +23,7 @@ export function planRmsprop(
   momentumBuffers: Float32Array[] | null,
   options: RmspropCallOptions,
   cache?: StreamCache,
+  stored?: StoredArgs,
 ): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -29,19 +31,19 @@ export function planRmsprop(
   const eps = checkNumber('eps', options.eps, { min: 0 });
   const momentum = checkNumber('momentum', options.momentum, { min: 0 });
   const centered = checkBoolean('centered', options.centered);
-  const lists = checkStreams([
+  const { lists, fields } = checkStateStreams([
     { name: 'params', list: params, written: true },
     { name: 'grads', list: grads, written: false },
-    { name: 'squareAvgs', list: squareAvgs, written: true },
-    ...(centered ? [{ name: 'gradAvgs', list: gradAvgs, written: true }] : []),
-    ...(momentum > 0 ? [{ name: 'momentumBuffers', list: momentumBuffers, written: true }] : []),
-  ], cache);
+    { name: 'squareAvgs', list: squareAvgs, written: true, stream: 'squareAvg' },
+    ...(centered ? [{ name: 'gradAvgs', list: gradAvgs, written: true, stream: 'gradAvg' }] : []),
+    ...(momentum > 0 ? [{ name: 'momentumBuffers', list: momentumBuffers, written: true, stream: 'momentumBuffer' }] : []),
+  ], cache, stored);
   const [param, grad, squareAvg] = lists;
   const gradAvg = centered ? lists[3] : null;
   const momentumBuffer = momentum > 0 ? lists[centered ? 4 : 3] : null;
   return plan(
     'rmsprop',
-    { param, grad, squareAvg, gradAvg, momentumBuffer },
+    Object.assign({ param, grad, squareAvg, gradAvg, momentumBuffer }, fields),
     {
       gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, alpha, oneMinusAlpha: 1 - alpha, eps, lr,
       momentum, hasMomentum: momentum > 0, centered,
@@ -50,13 +52,17 @@ export function planRmsprop(
   );
 }
 
+/** One RMSprop update over many tensors (state in options.stateDtype). */
 export function rmsprop(
   params: Float32Array[],
   grads: Float32Array[],
-  squareAvgs: Float32Array[],
-  gradAvgs: Float32Array[] | null,
-  momentumBuffers: Float32Array[] | null,
+  squareAvgs: StateTensor[],
+  gradAvgs: StateTensor[] | null,
+  momentumBuffers: StateTensor[] | null,
   options: RmspropCallOptions,
 ): void {
-  planRmsprop(params, grads, squareAvgs, gradAvgs, momentumBuffers, options)();
+  checkOptions(options);
+  const { lists, stored } = splitState(options, { squareAvgs, gradAvgs, momentumBuffers });
+  const s = lists as unknown as Record<string, Float32Array[]>;
+  planRmsprop(params, grads, s.squareAvgs, s.gradAvgs, s.momentumBuffers, options, undefined, stored)();
 }

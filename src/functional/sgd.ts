@@ -1,4 +1,7 @@
-import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan, type Run, andThen, runAll } from './plan';
+import {
+  checkOptions, checkStateStreams, checkStreams, type CommonOptions, commonScalars, plan, type Run, andThen, runAll, type StoredArgs,
+} from './plan';
+import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber, tensorLength } from './validate';
 
@@ -9,6 +12,11 @@ export interface SgdCallOptions extends CommonOptions {
   dampening: number;
   /** Nesterov momentum. */
   nesterov: boolean;
+  /**
+   * Stored state only (stateDtype 'bfloat16' or 'int8', where a buffer cannot be null): the
+   * buffers are new, so this step starts them at the gradient, as torch's first step does.
+   */
+  firstStep?: boolean;
 }
 
 /**
@@ -21,6 +29,7 @@ export function planSgd(
   momentumBuffers: (Float32Array | null)[] | null,
   options: SgdCallOptions,
   cache?: StreamCache,
+  stored?: StoredArgs,
 ): Run {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
@@ -38,6 +47,17 @@ export function planSgd(
     { name: 'grads', list: grads, written: false },
     ...(buffers === undefined ? [] : [{ name: 'momentumBuffers', list: buffers, written: true }]),
   ];
+  if (stored !== undefined && momentum !== 0) {
+    const firstStep = options.firstStep === undefined ? false : checkBoolean('firstStep', options.firstStep);
+    const checked = checkStateStreams(
+      [...lists(), { name: 'momentumBuffers', list: momentumBuffers, written: true, stream: 'momentumBuffer' }],
+      cache,
+      stored,
+    );
+    const [param, grad, momentumBuffer] = checked.lists;
+    const fields = checked.fields;
+    return plan('sgd', Object.assign({ param, grad, momentumBuffer }, fields), Object.assign(scalars, { firstStep }), cache);
+  }
   if (momentum === 0) {
     const [param, grad] = checkStreams(lists(), cache);
     return plan('sgd', { param, grad, momentumBuffer: null }, scalars, cache);
@@ -65,11 +85,18 @@ export function planSgd(
     andThen(runAll(calls, later), () => fresh.forEach((b, i) => b !== null && (momentumBuffers[i] = b)), later);
 }
 
+/**
+ * One SGD update over many tensors. Float32 momentum buffers may be null (started at the
+ * gradient, written back into the list); stored ones (options.stateDtype) must exist, with
+ * options.firstStep saying whether they are new.
+ */
 export function sgd(
   params: Float32Array[],
   grads: Float32Array[],
-  momentumBuffers: (Float32Array | null)[] | null,
+  momentumBuffers: (StateTensor | null)[] | null,
   options: SgdCallOptions,
 ): void {
-  planSgd(params, grads, momentumBuffers, options)();
+  checkOptions(options);
+  const { lists, stored } = splitState(options, { momentumBuffers });
+  planSgd(params, grads, lists.momentumBuffers as (Float32Array | null)[] | null, options, undefined, stored)();
 }

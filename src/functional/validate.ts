@@ -4,11 +4,12 @@
 
 import {
   isDetached, isFloat32Array, lengthGetterIntact, onChangeableBuffer, onResizableBuffer, plainView, privateView, tensorBuffer, tensorByteLength,
-  tensorByteOffset, tensorLength, tensorSlice,
+  tensorByteOffset, tensorLength, tensorSlice, type TensorType, typedSlice, typeTagOf,
 } from '../backend/engine';
 
 // Engine intrinsics are re-exported for the layers above, which check arguments with them.
-export { isFloat32Array, lengthGetterIntact, onChangeableBuffer, onResizableBuffer, privateView, tensorLength, tensorSlice };
+export { isFloat32Array, lengthGetterIntact, onChangeableBuffer, onResizableBuffer, privateView, tensorLength, tensorSlice, typedSlice, typeTagOf };
+export type { TensorType };
 
 export interface NumberRule {
   min?: number;
@@ -52,13 +53,16 @@ export function checkTensorList(
   name: string,
   list: unknown,
   like?: { name: string; list: Float32Array[] },
+  type: TensorType = 'Float32Array',
+  blockSize?: number,
 ): Float32Array[] {
-  if (!Array.isArray(list)) throw new TypeError(`${name} must be an array of Float32Array`);
+  if (!Array.isArray(list)) throw new TypeError(`${name} must be an array of ${type}`);
   const count = list.length;
   const copy = new Array<Float32Array>(count);
   for (let i = 0; i < count; i++) {
-    const t: unknown = list[i];
-    if (!isFloat32Array(t)) throw new TypeError(`${name}[${i}] must be a Float32Array`);
+    // Stored state (Uint16Array, Uint8Array) goes through the same checks, typed as the float lists.
+    const t = list[i] as Float32Array;
+    if (typeTagOf(t) !== type) throw new TypeError(`${name}[${i}] must be a ${type}`);
     if (isDetached(t)) throw new TypeError(`${name}[${i}] has a detached buffer`);
     copy[i] = plainView(t);
   }
@@ -67,7 +71,10 @@ export function checkTensorList(
       throw new RangeError(`${name} has ${count} tensors, ${like.name} has ${like.list.length}`);
     for (let i = 0; i < count; i++) {
       const n = tensorLength(copy[i]), m = tensorLength(like.list[i]);
-      if (n !== m) throw new RangeError(`${name}[${i}] has length ${n}, ${like.name}[${i}] has length ${m}`);
+      // An int8 state's absmax list: one scale per block of its tensor.
+      if (blockSize !== undefined && n !== Math.ceil(m / blockSize))
+        throw new RangeError(`${name}[${i}] has length ${n}, ${like.name}[${i}] (length ${m}) has ${Math.ceil(m / blockSize)} blocks of ${blockSize}`);
+      if (blockSize === undefined && n !== m) throw new RangeError(`${name}[${i}] has length ${n}, ${like.name}[${i}] has length ${m}`);
     }
   }
   return copy;

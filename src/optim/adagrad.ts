@@ -3,9 +3,9 @@ import { checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
 import type { Run } from '../functional/plan';
 import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
-import { zeros } from './state';
+import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
 
-export interface AdagradOptions {
+export interface AdagradOptions extends StoredStateOptions {
   /** Learning rate. Default 1e-2. */
   lr: number;
   /** The lr at step t is lr / (1 + (t - 1) * lrDecay). Default 0. */
@@ -24,7 +24,7 @@ export interface AdagradOptions {
 export class Adagrad extends Optimizer<AdagradOptions> {
   protected override readonly stateType = 'Adagrad';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdagradOptions> = {}) {
-    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, options);
+    super(params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...STORED_DEFAULTS }, options);
   }
 
   /** @internal */
@@ -33,6 +33,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     checkNumber(`${where}.lrDecay`, g.lrDecay, { min: 0 });
     checkNumber(`${where}.initialAccumulatorValue`, g.initialAccumulatorValue, { min: 0 });
     checkNumber(`${where}.eps`, g.eps, { min: 0 });
+    checkStoredOptions(where, g);
   }
 
   /** @internal */
@@ -41,8 +42,12 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       g,
       params,
       ['sum'],
-      (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['sum'], g.initialAccumulatorValue) } : undefined),
-      (step, site) => planAdagrad(site.datas(), site.grads(), site.buffers('sum'), withOptions(g, { step, gradScale }), site.cache),
+      (p, s) => (s === undefined ? { step: 0, ...storedZeros(p, ['sum'], formatFor(g, p), g.initialAccumulatorValue) } : undefined),
+      (step, site, format) =>
+        planAdagrad(
+          site.datas(), site.grads(), site.buffers('sum'), withOptions(g, { step, gradScale }), site.cache,
+          storedArgs(format, site, { stateSums: 'sum' }),
+        ),
     );
   }
 }

@@ -3,9 +3,9 @@ import { checkBeta } from '../functional/plan';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import type { Run } from '../functional/plan';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
-import { zeros } from './state';
+import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
 
-export interface AdamOptions {
+export interface AdamOptions extends StoredStateOptions {
   /** Learning rate. Default 1e-3. */
   lr: number;
   /** Decay rates of the first and second moment averages. Default [0.9, 0.999]. */
@@ -21,7 +21,7 @@ export interface AdamOptions {
 }
 
 const ADAM_DEFAULTS: AdamOptions = {
-  lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false,
+  lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...STORED_DEFAULTS,
 };
 
 export function checkBetas(where: string, betas: unknown): [number, number] {
@@ -48,6 +48,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
     checkBetas(where, g.betas);
     checkNumber(`${where}.eps`, g.eps, { min: 0 });
     checkBoolean(`${where}.amsgrad`, g.amsgrad);
+    checkStoredOptions(where, g);
   }
 
   /** @internal */
@@ -58,12 +59,12 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
       params,
       buffers,
       (p, s) => {
-        if (s === undefined) return { step: 0, ...zeros(p, buffers) };
+        if (s === undefined) return { step: 0, ...storedZeros(p, buffers, formatFor(g, p)) };
         // amsgrad switched on mid-run: its maximum starts from zero, as in torch
-        if (g.amsgrad && !(s.maxExpAvgSq instanceof Float32Array)) return { ...s, ...zeros(p, ['maxExpAvgSq']) };
+        if (g.amsgrad && s.maxExpAvgSq === undefined) return { ...s, ...storedZeros(p, ['maxExpAvgSq'], formatFor(g, p)) };
         return undefined;
       },
-      (step, site) =>
+      (step, site, format) =>
         planAdam(
           this.decoupled, site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'),
           g.amsgrad ? site.buffers('maxExpAvgSq') : null,
@@ -72,6 +73,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
             amsgrad: g.amsgrad, maximize: g.maximize, gradScale,
           },
           site.cache,
+          storedArgs(format, site, { expAvgs: 'expAvg', expAvgSqs: 'expAvgSq', ...(g.amsgrad ? { maxExpAvgSqs: 'maxExpAvgSq' } : {}) }),
         ),
     );
   }

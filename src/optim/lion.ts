@@ -2,9 +2,9 @@ import { planLion } from '../functional/lion';
 import { checkBetas, checkCommon } from './adam';
 import type { Run } from '../functional/plan';
 import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
-import { zeros } from './state';
+import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
 
-export interface LionOptions {
+export interface LionOptions extends StoredStateOptions {
   /** Learning rate (typically 3-10x smaller than AdamW's). Default 1e-4. */
   lr: number;
   /** Interpolation for the update (beta1) and momentum decay (beta2). Default [0.9, 0.99]. */
@@ -19,13 +19,14 @@ export interface LionOptions {
 export class Lion extends Optimizer<LionOptions> {
   protected override readonly stateType = 'Lion';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<LionOptions> = {}) {
-    super(params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false }, options);
+    super(params, { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0, maximize: false, ...STORED_DEFAULTS }, options);
   }
 
   /** @internal */
   protected checkGroup(g: ParamGroup & LionOptions, where: string): void {
     checkCommon(where, g);
     checkBetas(where, g.betas);
+    checkStoredOptions(where, g);
   }
 
   /** @internal */
@@ -34,9 +35,12 @@ export class Lion extends Optimizer<LionOptions> {
       g,
       params,
       ['expAvg'],
-      (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['expAvg']) } : undefined),
-      (_, site) =>
-        planLion(site.datas(), site.grads(), site.buffers('expAvg'), withOptions(g, { beta1: g.betas[0], beta2: g.betas[1], gradScale }), site.cache),
+      (p, s) => (s === undefined ? { step: 0, ...storedZeros(p, ['expAvg'], formatFor(g, p)) } : undefined),
+      (_, site, format) =>
+        planLion(
+          site.datas(), site.grads(), site.buffers('expAvg'), withOptions(g, { beta1: g.betas[0], beta2: g.betas[1], gradScale }),
+          site.cache, storedArgs(format, site, { expAvgs: 'expAvg' }),
+        ),
     );
   }
 }

@@ -3,9 +3,12 @@
 import { getBackend } from '../backend';
 import type { StreamCache } from '../backend/types';
 import { andThen, type Run, runAll, runStep, runStepAsync, verifyCache } from '../functional/plan';
-import { checkBoolean, didYouMean, isFloat32Array, onResizableBuffer, tensorLength } from '../functional/validate';
+import { checkBoolean, didYouMean, isFloat32Array, onResizableBuffer, tensorLength, typeTagOf } from '../functional/validate';
+import { blockCount } from '../backend/state-format';
 import { CallSite } from './call-site';
 import { parameterLength, StateMap } from './state';
+import { convertState, formatFor, formatOf, lockStateDtype, stateBytesOf, type StoredStateOptions } from './stored-state';
+import type { StateDtype } from '../backend/state-format';
 
 export type { ParamGroup, Parameter, ParamState, StateDict, StepOptions, ZeroGradOptions } from './types';
 import type { ParamGroup, Parameter, ParamState, StateDict, StepOptions, ZeroGradOptions } from './types';
@@ -161,7 +164,7 @@ export abstract class Optimizer<Options extends object> {
     params: Parameter[],
     buffers: readonly string[],
     init: (p: Parameter, existing: ParamState | undefined) => ParamState | undefined,
-    planOne: (step: number, site: CallSite) => Run,
+    planOne: (step: number, site: CallSite, format: StateDtype) => Run,
   ): Run {
     const sites = this.sitesFor(group);
     // `init` leaves a state alone that has every buffer the step uses: when the site's own
@@ -171,17 +174,18 @@ export abstract class Optimizer<Options extends object> {
       if (site.holds(params, this.state as StateMap, buffers)) return this.planSite(group, site, planOne);
     }
     const fresh = new Map<Parameter, ParamState>();
-    const buckets = new Map<number, { params: Parameter[]; states: ParamState[] }>();
+    // One backend call per step count and state format (int8 groups keep small tensors in float32).
+    const buckets = new Map<string, { params: Parameter[]; states: ParamState[] }>();
     for (const p of params) {
       const existing = this.state.get(p);
       const created = init(p, existing);
       if (created !== undefined) fresh.set(p, created);
       const s = (created ?? existing) as ParamState;
-      const next = ((s.step as number | undefined) ?? 0) + 1;
-      const bucket = buckets.get(next) ?? { params: [], states: [] };
+      const key = `${((s.step as number | undefined) ?? 0) + 1} ${formatOf(s)}`;
+      const bucket = buckets.get(key) ?? { params: [], states: [] };
       bucket.params.push(p);
       bucket.states.push(s);
-      buckets.set(next, bucket);
+      buckets.set(key, bucket);
     }
     const runs = [...buckets.values()].map((b, i): Run => {
       const site = (sites.list[i] ??= new CallSite());
@@ -193,13 +197,13 @@ export abstract class Optimizer<Options extends object> {
     return (later) => andThen(runAll(runs, later), () => fresh.forEach((s, p) => this.state.set(p, s)), later);
   }
 
-  private planSite(group: ParamGroup, site: CallSite, planOne: (step: number, site: CallSite) => Run): Run {
+  private planSite(group: ParamGroup, site: CallSite, planOne: (step: number, site: CallSite, format: StateDtype) => Run): Run {
     this.planned.push({ cache: site.cache, params: site.params, group });
     const states = site.states;
     const step = ((states[0].step as number | undefined) ?? 0) + 1;
     let run: Run;
     try {
-      run = planOne(step, site);
+      run = planOne(step, site, formatOf(states[0]));
     } catch (e) {
       throw this.locate(e, site.params, group);
     }
@@ -259,7 +263,15 @@ export abstract class Optimizer<Options extends object> {
     });
     const full = { ...cloneEntries(this.defaults), ...cloneEntries(group), params: [...group.params] } as ParamGroup & Options;
     this.checkGroup(full, where);
+    if ('stateDtype' in this.defaults) lockStateDtype(full as unknown as ParamGroup & StoredStateOptions, where);
     this.paramGroups.push(full);
+  }
+
+  /** Bytes of optimizer state held now (every buffer, in its stored form: see stateDtype). */
+  stateBytes(): number {
+    let bytes = 0;
+    for (const s of this.state.values()) bytes += stateBytesOf(s);
+    return bytes;
   }
 
   /** Applies one update to every parameter with a gradient; returns false if skipped. */
@@ -368,7 +380,7 @@ export abstract class Optimizer<Options extends object> {
       for (const list of cache.lists) list.forEach((a, i) => onResizableBuffer(a) && refuse(i));
     params.forEach((p, i) => {
       const arrays = [p.data, p.grad, ...Object.values(this.state.get(p) ?? {})];
-      if (arrays.some((a) => isFloat32Array(a) && onResizableBuffer(a))) refuse(i);
+      if (arrays.some((a) => typeTagOf(a) !== undefined && onResizableBuffer(a as Float32Array))) refuse(i);
     });
   }
 
@@ -448,22 +460,17 @@ export abstract class Optimizer<Options extends object> {
       });
     });
     // Check everything before changing anything.
+    const groupOf = new Map<Parameter, ParamGroup & Options>();
+    for (const g of this.paramGroups) for (const p of g.params) groupOf.set(p, g);
     const restored = new Map<Parameter, ParamState>();
     for (const [key, s] of Object.entries(stateDict.state)) {
       const p = byIndex[Number(key)];
       if (p === undefined) throw new RangeError(`stateDict.state[${key}] matches no parameter`);
-      const copy: ParamState = {};
-      for (const [name, value] of Object.entries(s)) {
-        if (isFloat32Array(value)) {
-          if (tensorLength(value) !== parameterLength(p))
-            throw new RangeError(
-              `stateDict.state[${key}].${name} has length ${tensorLength(value)}, the parameter has ${parameterLength(p)}`,
-            );
-          copy[name] = new Float32Array(value);
-        } else if (typeof value === 'number' && Number.isFinite(value)) copy[name] = value;
-        else throw new TypeError(`stateDict.state[${key}].${name} must be a Float32Array or a finite number`);
-      }
-      restored.set(p, copy);
+      const copy = checkStateEntry(`stateDict.state[${key}]`, s, parameterLength(p));
+      // Stored in this optimizer's format for the parameter (stateDtype), whatever the dict's.
+      const group = groupOf.get(p) as ParamGroup & Options;
+      const target = 'stateDtype' in group ? formatFor(group as unknown as StoredStateOptions, p) : 'float32';
+      restored.set(p, formatOf(copy) === target ? copy : convertState(copy, target));
     }
     const newGroups = groups.map((g, i) => {
       const { params: _ids, ...options } = g;
@@ -476,7 +483,9 @@ export abstract class Optimizer<Options extends object> {
                 `no optimizer type) looks like another optimizer's`,
             );
       checkMisspeltKeys(where, Object.keys(options), this.knownKeys);
-      const merged = { ...this.paramGroups[i], ...(cloneValue(options) as object) } as ParamGroup & Options;
+      // The format is the optimizer's own (its state was converted to it above).
+      const { stateDtype: _dtype, min8bitSize: _min, ...kept } = options;
+      const merged = { ...this.paramGroups[i], ...(cloneValue(kept) as object) } as ParamGroup & Options;
       this.checkGroup(merged, `stateDict.paramGroups[${i}]`);
       return merged;
     });
@@ -484,4 +493,44 @@ export abstract class Optimizer<Options extends object> {
     for (const [p, s] of restored) this.state.set(p, s);
     newGroups.forEach((g, i) => Object.assign(this.paramGroups[i], g));
   }
+}
+
+const STATE_TYPES = ['Float32Array', 'Uint16Array', 'Uint8Array'];
+
+/**
+ * A copy of one parameter's state from a state dict, checked: buffers of the parameter's length
+ * (int8 absmax lists: one value per block), finite counters, and a known format with the
+ * buffer types it implies.
+ */
+function checkStateEntry(where: string, s: unknown, length: number): ParamState {
+  if (s === null || typeof s !== 'object') throw new TypeError(`${where} must be an object`);
+  const entry = s as Record<string, unknown>;
+  const format = entry.stateFormat ?? 'float32';
+  if (format !== 'float32' && format !== 'bfloat16' && format !== 'int8')
+    throw new RangeError(`${where}.stateFormat must be 'bfloat16' or 'int8' (absent for float32), got ${String(format)}`);
+  const blockSize = entry.blockSize;
+  if (format === 'int8' && !(typeof blockSize === 'number' && [256, 512, 1024, 2048, 4096].includes(blockSize)))
+    throw new RangeError(`${where}.blockSize must be 256, 512, 1024, 2048 or 4096 for int8 state, got ${String(blockSize)}`);
+  const bufferType = format === 'float32' ? 'Float32Array' : format === 'bfloat16' ? 'Uint16Array' : 'Uint8Array';
+  const copy: ParamState = {};
+  for (const [name, value] of Object.entries(entry)) {
+    const tag = typeTagOf(value);
+    if (name === 'stateFormat') copy[name] = format as string;
+    else if (tag !== undefined && STATE_TYPES.includes(tag)) {
+      const absmax = format === 'int8' && name.endsWith('Absmax');
+      const want = absmax ? 'Float32Array' : bufferType;
+      if (tag !== want) throw new TypeError(`${where}.${name} must be a ${want} (${format} state), got a ${tag}`);
+      const n = tensorLength(value as Float32Array);
+      const expected = absmax ? blockCount(length, blockSize as number) : length;
+      if (n !== expected)
+        throw new RangeError(`${where}.${name} has length ${n}, ${absmax ? `the parameter has ${expected} blocks` : `the parameter has ${length}`}`);
+      copy[name] = (value as Float32Array).slice();
+    } else if (typeof value === 'number' && Number.isFinite(value)) copy[name] = value;
+    else throw new TypeError(`${where}.${name} must be a typed array of state or a finite number`);
+  }
+  if (format === 'int8')
+    for (const name of Object.keys(copy))
+      if (typeTagOf(copy[name]) === 'Uint8Array' && typeTagOf(copy[`${name}Absmax`]) !== 'Float32Array')
+        throw new TypeError(`${where}.${name}Absmax is missing: int8 state needs each buffer's block scales`);
+  return copy;
 }

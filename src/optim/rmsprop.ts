@@ -3,9 +3,11 @@ import { checkBoolean, checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
 import type { Run } from '../functional/plan';
 import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
-import { zeros } from './state';
+import {
+  checkStoredOptions, formatFor, formatOf, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions,
+} from './stored-state';
 
-export interface RmspropOptions {
+export interface RmspropOptions extends StoredStateOptions {
   /** Learning rate. Default 1e-2. */
   lr: number;
   /** Smoothing constant of the squared-gradient average. Default 0.99. */
@@ -26,7 +28,7 @@ export interface RmspropOptions {
 export class RMSprop extends Optimizer<RmspropOptions> {
   protected override readonly stateType = 'RMSprop';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<RmspropOptions> = {}) {
-    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options);
+    super(params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...STORED_DEFAULTS }, options);
   }
 
   /** @internal */
@@ -36,6 +38,7 @@ export class RMSprop extends Optimizer<RmspropOptions> {
     checkNumber(`${where}.eps`, g.eps, { min: 0 });
     checkNumber(`${where}.momentum`, g.momentum, { min: 0 });
     checkBoolean(`${where}.centered`, g.centered);
+    checkStoredOptions(where, g);
   }
 
   /** @internal */
@@ -46,13 +49,17 @@ export class RMSprop extends Optimizer<RmspropOptions> {
       params,
       wanted,
       (p, s) => {
-        const missing = wanted.filter((name) => !(s?.[name] instanceof Float32Array));
-        return missing.length ? { step: 0, ...s, ...zeros(p, missing) } : undefined;
+        const missing = wanted.filter((name) => s?.[name] === undefined);
+        // Buffers added mid-run (momentum or centered switched on) take the format of the others.
+        return missing.length ? { step: 0, ...s, ...storedZeros(p, missing, s === undefined ? formatFor(g, p) : formatOf(s)) } : undefined;
       },
-      (_, site) =>
+      (_, site, format) =>
         planRmsprop(
           site.datas(), site.grads(), site.buffers('squareAvg'), g.centered ? site.buffers('gradAvg') : null,
           g.momentum > 0 ? site.buffers('momentumBuffer') : null, withOptions(g, { gradScale }), site.cache,
+          storedArgs(format, site, {
+            squareAvgs: 'squareAvg', ...(g.centered ? { gradAvgs: 'gradAvg' } : {}), ...(g.momentum > 0 ? { momentumBuffers: 'momentumBuffer' } : {}),
+          }),
         ),
     );
   }

@@ -11,8 +11,13 @@ export interface ParamGroup {
   [option: string]: unknown;
 }
 
-/** Per-parameter optimizer state: moment buffers and counters. */
-export type ParamState = Record<string, Float32Array | number>;
+/**
+ * Per-parameter optimizer state: moment buffers and counters. With stateDtype 'bfloat16' the
+ * buffers are Uint16Array words; with 'int8' Uint8Array codes, each with a Float32Array
+ * `${name}Absmax` of block scales; `stateFormat` ('bfloat16' | 'int8', absent for float32) and
+ * `blockSize` (int8) say so.
+ */
+export type ParamState = Record<string, Float32Array | Uint16Array | Uint8Array | number | string>;
 
 export interface StateDict {
   /**

@@ -1,4 +1,4 @@
-import type { Backend, KernelScalars, KernelStreams, Kind } from '../types';
+import type { Backend, KernelScalars, KernelStreams, Kind, StoredFields } from '../types';
 import { adadelta } from './adadelta';
 import { adagrad } from './adagrad';
 import { adam } from './adam';
@@ -11,6 +11,7 @@ import { radam } from './radam';
 import { reduce } from './reduce';
 import { rmsprop } from './rmsprop';
 import { sgd } from './sgd';
+import { stepStored } from './stored';
 import { tfAdadelta } from './tf-adadelta';
 import { tfAdagrad } from './tf-adagrad';
 import { tfAdam } from './tf-adam';
@@ -24,15 +25,21 @@ const kernels: Kernels = {
   tf_adam: tfAdam, tf_adagrad: tfAdagrad, tf_adadelta: tfAdadelta, tf_adamax: tfAdamax, tf_rmsprop: tfRmsprop,
 };
 
+function run<K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K]): void {
+  const stored = streams as unknown as Partial<StoredFields>;
+  if (stored.stateFormat) stepStored(kernels[kind] as never, stored as never, scalars);
+  else kernels[kind](streams, scalars);
+}
+
 /** The pure-TypeScript backend: the readable specification and the fallback. */
 export const jsBackend: Backend = {
   name: 'js',
   step(kind, streams, scalars) {
-    kernels[kind](streams, scalars);
+    run(kind, streams, scalars);
   },
   // No threads to run on: the update happens now, the promise only reports it.
   async stepAsync(kind, streams, scalars) {
-    kernels[kind](streams, scalars);
+    run(kind, streams, scalars);
   },
   reduce,
   prepare() {},
