@@ -65,6 +65,13 @@ async function hashes() {
     radam: (p) => new f.RAdam(p, {}),
     lamb: (p) => new f.LAMB(p, { weightDecay: 0.01 }),
     lion: (p) => new f.Lion(p, { weightDecay: 0.1 }),
+    // Stored state on every tensor (min8bitSize 0): bfloat16 words and int8 blocks with absmax.
+    'adamw-bfloat16': (p) => new f.AdamW(p, { stateDtype: 'bfloat16' }),
+    'adamw-int8': (p) => new f.AdamW(p, { stateDtype: 'int8', min8bitSize: 0 }),
+    'sgd-momentum-int8': (p) => new f.SGD(p, { lr: 0.1, momentum: 0.9, stateDtype: 'int8', min8bitSize: 0 }),
+    'rmsprop-centered-int8': (p) => new f.RMSprop(p, { centered: true, momentum: 0.9, stateDtype: 'int8', min8bitSize: 0 }),
+    'lion-bfloat16': (p) => new f.Lion(p, { stateDtype: 'bfloat16' }),
+    'adagrad-int8': (p) => new f.Adagrad(p, { stateDtype: 'int8', min8bitSize: 0 }),
   };
   const run = () => {
     const out = {};
