@@ -4,20 +4,9 @@
 // split across threads.
 import { describe, expect, it } from 'vitest';
 import { setThreads } from '../src';
-import { getBackend } from '../src/backend';
-import type { KernelScalars, Kind } from '../src/backend/types';
-import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng, viewAt, kernelTargets, onTarget } from './helpers';
+import { adamLike, type Case, common, copyStreams, makeStreams, runCase, type Streams } from './kernel-cases';
+import { expectBitEqual, kernelTargets, machineIsas, onIsa, onJs, onTarget } from './helpers';
 
-type Init = 'signed' | 'positive' | 'small';
-interface Case {
-  name: string;
-  kind: Kind;
-  scalars: Record<string, number | boolean>;
-  streams: Record<string, Init | null>;
-}
-
-const common = { gradScale: -0.75, weightDecay: 0.02, hasWeightDecay: true };
-const adamLike = { param: 'signed', grad: 'signed', expAvg: 'small', expAvgSq: 'positive' } as const;
 const CASES: Case[] = [
   {
     name: 'adam amsgrad l2', kind: 'adam',
@@ -45,35 +34,6 @@ const CASES: Case[] = [
   { name: 'clamp', kind: 'clamp', scalars: { clipValue: 0.5 }, streams: { x: 'signed' } },
   { name: 'probe', kind: 'probe', scalars: { unused: 0 }, streams: { a: 'signed', b: 'signed', c: 'signed', d: 'signed' } },
 ];
-
-type Streams = Record<string, Float32Array[] | null>;
-
-function makeStreams(c: Case, lengths: number[], seed: number): Streams {
-  const r = rng(seed);
-  const out: Streams = {};
-  for (const [name, init] of Object.entries(c.streams)) {
-    out[name] =
-      init === null
-        ? null
-        : lengths.map((n) => {
-            const a = randomArray(n, r, init === 'small' ? 0.01 : 1);
-            if (init === 'positive') for (let i = 0; i < n; i++) a[i] = Math.abs(a[i]) + 1e-3;
-            return a;
-          });
-  }
-  return out;
-}
-
-function copyStreams(s: Streams, offset = 0): Streams {
-  const out: Streams = {};
-  for (const [name, list] of Object.entries(s))
-    out[name] = list && list.map((a, i) => (offset ? viewAt(a, offset + 2 * i) : a.slice()));
-  return out;
-}
-
-function runCase(c: Case, streams: Streams): void {
-  getBackend().step(c.kind, streams as never, c.scalars as unknown as KernelScalars[Kind]);
-}
 
 /** Largest distance in float32 units in the last place between two arrays (NaN = NaN). */
 function maxUlps(a: Float32Array, b: Float32Array): number {

@@ -7,6 +7,7 @@ import { setThreads } from '../src';
 import { getBackend } from '../src/backend';
 import { BLOCK_SIZES, bf16Bits, blockCount, quantize, UNSIGNED_STATE } from '../src/backend/state-format';
 import type { KernelScalars, Kind } from '../src/backend/types';
+import { adamLike, type Case, common } from './kernel-cases';
 import { firstBitDifference, kernelTargets, machineIsas, onIsa, onJs, onTarget, randomArray, rng } from './helpers';
 
 // Let the event loop turn between these long synchronous tests: vitest's worker answers its
@@ -14,16 +15,6 @@ import { firstBitDifference, kernelTargets, machineIsas, onIsa, onJs, onTarget, 
 // tests add up to more than that).
 afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 
-type Init = 'signed' | 'positive' | 'small';
-interface Case {
-  name: string;
-  kind: Kind;
-  scalars: Record<string, number | boolean>;
-  streams: Record<string, Init | null>;
-}
-
-const common = { gradScale: -0.75, weightDecay: 0.02, hasWeightDecay: true };
-const adamLike = { param: 'signed', grad: 'signed', expAvg: 'small', expAvgSq: 'positive' } as const;
 const adamScalars = { gradScale: 1, l2: 0, paramDecay: 0.999, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, stepSize: 0.05, bc2Sqrt: 0.3, eps: 1e-8, decay: 2, amsgrad: false };
 export const STORED_CASES: Case[] = [
   { name: 'adamw', kind: 'adam', scalars: adamScalars, streams: { ...adamLike, maxExpAvgSq: null } },

@@ -4,18 +4,10 @@
 // tensors across the pool's parts.
 import { describe, expect, it } from 'vitest';
 import { setThreads } from '../src';
-import { getBackend } from '../src/backend';
-import type { KernelScalars, Kind } from '../src/backend/types';
 import { tfAdam } from '../src/backend/js/tf-adam';
-import { expectBitEqual, kernelTargets, machineIsas, onIsa, onJs, onTarget, randomArray, rng, viewAt } from './helpers';
+import { type Case, copyStreams, makeStreams, runCase, type Streams } from './kernel-cases';
+import { expectBitEqual, kernelTargets, machineIsas, onIsa, onJs, onTarget } from './helpers';
 
-type Init = 'signed' | 'positive' | 'small';
-interface Case {
-  name: string;
-  kind: Kind;
-  scalars: Record<string, number | boolean>;
-  streams: Record<string, Init | null>;
-}
 
 const CASES: Case[] = [
   {
@@ -42,33 +34,6 @@ const CASES: Case[] = [
     streams: { param: 'signed', grad: 'signed', ms: 'positive', mom: 'small', mg: 'small' },
   },
 ];
-
-type Streams = Record<string, Float32Array[] | null>;
-
-function makeStreams(c: Case, lengths: number[], seed: number): Streams {
-  const r = rng(seed);
-  const out: Streams = {};
-  for (const [name, init] of Object.entries(c.streams))
-    out[name] =
-      init === null
-        ? null
-        : lengths.map((n) => {
-            const a = randomArray(n, r, init === 'small' ? 0.01 : 1);
-            if (init === 'positive') for (let i = 0; i < n; i++) a[i] = Math.abs(a[i]) + 1e-3;
-            return a;
-          });
-  return out;
-}
-
-function copyStreams(s: Streams, offset = 0): Streams {
-  const out: Streams = {};
-  for (const [name, list] of Object.entries(s))
-    out[name] = list && list.map((a, i) => (offset ? viewAt(a, offset + 2 * i) : a.slice()));
-  return out;
-}
-
-const runCase = (c: Case, streams: Streams) =>
-  getBackend().step(c.kind, streams as never, c.scalars as unknown as KernelScalars[Kind]);
 
 function expectStreams(actual: Streams, expected: Streams, label: string): void {
   for (const [name, list] of Object.entries(expected))
