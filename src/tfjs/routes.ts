@@ -59,25 +59,29 @@ function float32(values: unknown, what: string): Float32Array {
   return values;
 }
 
+/** New values in fresh JS arrays, each handed to its variable as a new tensor (never in place). */
+function jsOutputs(tf: TfLike, sizes: number[], shapes: number[][]): Output[] {
+  return sizes.map((n, i): Output => {
+    const array = new Float32Array(n);
+    return {
+      array,
+      commit(variable) {
+        const t = tf.tensor(array, shapes[i], 'float32');
+        variable.assign(t);
+        t.dispose();
+      },
+      discard() {},
+    };
+  });
+}
+
 function cpuRoute(tf: TfLike, backend: TfBackend): Route {
   const readSync = backend.readSync as (dataId: object) => unknown;
   return {
     name: 'cpu',
     open(read, sizes, shapes) {
       const views = read.map((t) => float32(readSync.call(backend, t.dataId), 'readSync'));
-      const outputs = sizes.map((n, i): Output => {
-        const array = new Float32Array(n);
-        return {
-          array,
-          commit(variable) {
-            const t = tf.tensor(array, shapes[i], 'float32');
-            variable.assign(t);
-            t.dispose();
-          },
-          discard() {},
-        };
-      });
-      return { views, outputs, refresh() {} };
+      return { views, outputs: jsOutputs(tf, sizes, shapes), refresh() {} };
     },
   };
 }
@@ -121,19 +125,7 @@ function copyRoute(tf: TfLike): Route {
     name: 'copy',
     open(read, sizes, shapes) {
       const views = read.map((t) => Float32Array.from(t.dataSync()));
-      const outputs = sizes.map((n, i): Output => {
-        const array = new Float32Array(n);
-        return {
-          array,
-          commit(variable) {
-            const t = tf.tensor(array, shapes[i], 'float32');
-            variable.assign(t);
-            t.dispose();
-          },
-          discard() {},
-        };
-      });
-      return { views, outputs, refresh() {} };
+      return { views, outputs: jsOutputs(tf, sizes, shapes), refresh() {} };
     },
   };
 }
