@@ -167,7 +167,7 @@ Napi::Value Kinds(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < spec.scalars.size(); ++i) {
       auto sc = Napi::Object::New(env);
       sc.Set("name", spec.scalars[i].name);
-      sc.Set("domain", spec.scalars[i].domain);
+      sc.Set("domain", fused::domainName(spec.scalars[i].domain));
       scalars.Set(i, sc);
     }
     o.Set("scalars", scalars);

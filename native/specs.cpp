@@ -5,18 +5,39 @@
 
 namespace fused {
 
-#define FUSED_SCALAR(name, domain) ScalarSpec{#name, #domain},
-#define FUSED_STREAM(name, written, flag) StreamSpec{#name, written != 0, #flag},
+const char* domainName(Domain domain) {
+  switch (domain) {
+    case Domain::flag: return "flag";
+    case Domain::decay: return "decay";
+    case Domain::positive: return "positive";
+    default: return "real";
+  }
+}
+
+namespace {
+
+// Each stream's enabling flag, by name as kinds.h writes it, as the index of that scalar.
+KindSpec resolved(KindSpec spec) {
+  for (auto& stream : spec.streams)
+    for (size_t j = 0; j < spec.scalars.size(); ++j)
+      if (std::strcmp(stream.enabledBy, spec.scalars[j].name) == 0) stream.flag = int(j);
+  return spec;
+}
+
+}  // namespace
+
+#define FUSED_SCALAR(name, domain) ScalarSpec{#name, Domain::domain},
+#define FUSED_STREAM(name, written, flag) StreamSpec{#name, written != 0, #flag, -1},
 const std::vector<KindSpec>& kindSpecs() {
   static const std::vector<KindSpec> specs = {
-#define FUSED_SPEC(kind, SCALARS, STREAMS) KindSpec{#kind, {SCALARS(FUSED_SCALAR)}, {STREAMS(FUSED_STREAM)}},
+#define FUSED_SPEC(kind, SCALARS, STREAMS) resolved(KindSpec{#kind, {SCALARS(FUSED_SCALAR)}, {STREAMS(FUSED_STREAM)}}),
       FUSED_STEP_KINDS(FUSED_SPEC)
 #undef FUSED_SPEC
   };
   return specs;
 }
 const KindSpec& lambSpec() {
-  static const KindSpec spec{"lamb", {FUSED_LAMB_SCALARS(FUSED_SCALAR)}, {FUSED_LAMB_STREAMS(FUSED_STREAM)}};
+  static const KindSpec spec = resolved({"lamb", {FUSED_LAMB_SCALARS(FUSED_SCALAR)}, {FUSED_LAMB_STREAMS(FUSED_STREAM)}});
   return spec;
 }
 #undef FUSED_SCALAR

@@ -9,14 +9,20 @@
 
 namespace fused {
 
+// What a scalar may hold besides being finite (kinds.h): real anything, flag 0 or 1, decay 0, 1
+// or 2, positive > 0.
+enum class Domain { real, flag, decay, positive };
+const char* domainName(Domain domain);
+
 struct ScalarSpec {
   const char* name;
-  const char* domain;  // real, flag, decay or positive (kinds.h)
+  Domain domain;
 };
 struct StreamSpec {
   const char* name;
   bool written;
   const char* enabledBy;  // a flag scalar's name, or "always"
+  int flag;               // that scalar's index, or -1 for "always"
 };
 struct KindSpec {
   const char* name;

@@ -1,6 +1,7 @@
 #include "step.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "dispatch.h"
 #include "pool.h"
@@ -73,7 +74,9 @@ void runLamb(const StepArgs& args, const double* scalars) {
     for (size_t i = 0; i < pieces.size(); ++i)
       k.lambMoments(scalars, pieces[i].streams, pieces[i].n, &sums[(part + tensors[i]) * 2]);
   });
-  const double lr = scalars[9];
+  lamb_scalars named;
+  std::memcpy(&named, scalars, sizeof named);  // as kernels read theirs: no double array aliased as the struct
+  const double lr = named.lr;
   std::vector<double> pSq(tensorCount, 0.0), uSq(tensorCount, 0.0);
   for (size_t part = 0; part < parts; ++part)
     split.forEachPiece(part, [&](size_t t, size_t, size_t) {

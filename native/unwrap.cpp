@@ -119,12 +119,9 @@ bool readLayout(Napi::Env env, const KindSpec& spec, const Napi::Object& object,
 
 // Whether a stream is enabled by its flag scalar; with no scalars (pinning), every stream the
 // caller supplies is taken and only `always` streams are required.
-bool streamRequired(const KindSpec& spec, const StreamSpec& stream, const double* scalars) {
-  if (std::string(stream.enabledBy) == "always") return true;
-  if (scalars == nullptr) return false;
-  for (size_t j = 0; j < spec.scalars.size(); ++j)
-    if (std::string(stream.enabledBy) == spec.scalars[j].name) return scalars[j] != 0;
-  return true;
+bool streamRequired(const StreamSpec& stream, const double* scalars) {
+  if (stream.flag < 0) return true;
+  return scalars != nullptr && scalars[stream.flag] != 0;
 }
 
 }  // namespace
@@ -146,7 +143,7 @@ bool unwrapStreams(Napi::Env env, const KindSpec& spec, const Napi::Value& lists
   const bool int8 = out.layout.format == fused::StateFormat::int8;
   for (size_t k = 0; k < count; ++k) {  // phase 1: may run JS
     const auto& stream = spec.streams[k];
-    const bool required = streamRequired(spec, stream, scalars);
+    const bool required = streamRequired(stream, scalars);
     if (!required && scalars != nullptr) continue;
     napi_value value;
     if (napi_get_named_property(env, object, stream.name, &value) != napi_ok) return false;
@@ -211,25 +208,31 @@ bool streamsFor(Napi::Env env, size_t kind, const Napi::Value& value, const std:
   const auto* pinned = value.As<Napi::External<Pinned>>().Data();
   if (pinned->kind != kind) return fail(env, false, "the pinned handle belongs to another kernel kind");
   for (size_t k = 0; k < spec.streams.size(); ++k)
-    if (streamRequired(spec, spec.streams[k], scalars.data()) && !pinned->args.streams[k].present)
+    if (streamRequired(spec.streams[k], scalars.data()) && !pinned->args.streams[k].present)
       return fail(env, false, std::string("the pinned handle has no ") + spec.streams[k].name + " list");
   args = &pinned->args;
   return true;
 }
 
-// Scalars the kernels branch on must hold what they expect: flags 0 or 1, the Adam decay kind
-// 0, 1 or 2, and LAMB's eps > 0 (its zero-padded tail lanes would divide 0 by 0).
+// Each scalar in its domain (kinds.h): the kernels branch on flags and on the decay kind, and
+// LAMB's zero-padded tail lanes divide by its eps.
 bool checkScalars(Napi::Env env, const KindSpec& spec, const std::vector<double>& scalars) {
-  static const char* const flags[] = {"amsgrad", "hasWeightDecay", "hasMomentum", "nesterov", "firstStep",
-                                      "centered", "rectified"};
   for (size_t i = 0; i < spec.scalars.size(); ++i) {
     const std::string name = spec.scalars[i].name;
     const double v = scalars[i];
-    for (const char* flag : flags)
-      if (name == flag && v != 0 && v != 1) return fail(env, true, "scalar " + name + " must be 0 or 1");
-    if (name == "decay" && v != 0 && v != 1 && v != 2) return fail(env, true, "scalar decay must be 0, 1 or 2");
-    if (name == "eps" && std::string(spec.name) == "lamb" && !(v > 0))
-      return fail(env, true, "scalar eps must be > 0 for lamb");
+    switch (spec.scalars[i].domain) {
+      case Domain::flag:
+        if (v != 0 && v != 1) return fail(env, true, "scalar " + name + " must be 0 or 1");
+        break;
+      case Domain::decay:
+        if (v != 0 && v != 1 && v != 2) return fail(env, true, "scalar " + name + " must be 0, 1 or 2");
+        break;
+      case Domain::positive:
+        if (!(v > 0)) return fail(env, true, "scalar " + name + " must be > 0 for " + spec.name);
+        break;
+      case Domain::real:
+        break;
+    }
   }
   return true;
 }
