@@ -1,5 +1,5 @@
 // An optimizer reuses last step's lists and the addon's unwrapped pointers while nothing has
-// changed (src/optim/call-site.ts). These tests change, between steps, every thing the reuse
+// changed (src/optim/group-call.ts). These tests change, between steps, every thing the reuse
 // depends on, and compare with a reference optimizer rebuilt from its state dict before every
 // step (so it never reuses anything). And the pool, which now hands out fixed parts to whichever
 // thread claims them first, must give the same bits every time.

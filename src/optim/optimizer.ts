@@ -2,10 +2,13 @@
 // by parameter identity, exact state dicts. Subclasses only plan one group's update.
 import { getBackend } from '../backend';
 import type { StreamCache } from '../backend/types';
-import { andThen, type Run, runAll, runStep, runStepAsync, verifyCache } from '../functional/plan';
+import { addBookkeeping } from '../functional/bookkeeping';
+import type { PlannedUpdate } from '../functional/planned-update';
+import { runAll, runStep, runStepAsync } from '../functional/step-runner';
+import { verifyCache } from '../functional/stream-check';
 import { checkBoolean, didYouMean, isFloat32Array, onResizableBuffer, tensorLength, typeTagOf } from '../functional/validate';
 import { blockCount } from '../backend/state-format';
-import { CallSite } from './call-site';
+import { GroupCall } from './group-call';
 import { parameterLength, StateMap } from './state';
 import { convertState, formatFor, formatOf, lockStateDtype, stateBytesOf, type StoredStateOptions } from './stored-state';
 import type { StateDtype } from '../backend/state-format';
@@ -18,7 +21,7 @@ import type { ParamGroup, Parameter, ParamState, StateDict, StepOptions, ZeroGra
  * cost. Node 20's V8 takes 2-4 µs to spread an object into a literal that adds properties
  * after it (measured: 2.5 µs for a parameter group plus two options), every step, every group.
  */
-export function withOptions<T extends object, E extends object>(group: T, extra: E): T & E {
+export function groupOptionsWith<T extends object, E extends object>(group: T, extra: E): T & E {
   return Object.assign({}, group, extra);
 }
 
@@ -114,7 +117,7 @@ export abstract class Optimizer<Options extends object> {
   readonly defaults: Readonly<Options>;
   readonly paramGroups: Array<ParamGroup & Options> = [];
   readonly state: Map<Parameter, ParamState> = new StateMap();
-  private readonly sites = new WeakMap<ParamGroup, { list: CallSite[]; used: number }>();
+  private readonly calls = new WeakMap<ParamGroup, { list: GroupCall[]; used: number }>();
   /** The stream caches the step being planned uses (see verifyCache), with whose tensors they hold. */
   private planned: { cache: StreamCache; params: readonly Parameter[]; group: ParamGroup }[] = [];
   /** Elements of the largest backend call of the last step: whether the next may want the threads. */
@@ -147,7 +150,7 @@ export abstract class Optimizer<Options extends object> {
   protected abstract checkGroup(group: ParamGroup & Options, where: string): void;
 
   /** Validates one group's update and returns it, unrun (see planAdam). @internal */
-  protected abstract planGroup(group: ParamGroup & Options, params: Parameter[], gradScale: number): Run;
+  protected abstract planGroup(group: ParamGroup & Options, params: Parameter[], gradScale: number): PlannedUpdate;
 
   /**
    * The usual shape of planGroup: creates missing state with `init` (installed only when the
@@ -156,7 +159,7 @@ export abstract class Optimizer<Options extends object> {
    * backend call per count, one per group in the usual case), plans one call per count, and
    * advances the counts after the calls ran. When the group's parameters, arrays and
    * state are those of its last step (the steady state of a training loop), the last step's
-   * call site and its lists are reused as they are.
+   * group call and its lists are reused as they are.
    * @internal
    */
   protected planByStep(
@@ -164,14 +167,14 @@ export abstract class Optimizer<Options extends object> {
     params: Parameter[],
     buffers: readonly string[],
     init: (p: Parameter, existing: ParamState | undefined) => ParamState | undefined,
-    planOne: (step: number, site: CallSite, format: StateDtype) => Run,
-  ): Run {
-    const sites = this.sitesFor(group);
-    // `init` leaves a state alone that has every buffer the step uses: when the site's own
+    planOne: (step: number, call: GroupCall, format: StateDtype) => PlannedUpdate,
+  ): PlannedUpdate {
+    const calls = this.groupCallsFor(group);
+    // `init` leaves a state alone that has every buffer the step uses: when the call's own
     // (validated) buffers are those, it need not be asked.
-    if (sites.used === 1) {
-      const site = sites.list[0];
-      if (site.holds(params, this.state as StateMap, buffers)) return this.planSite(group, site, planOne);
+    if (calls.used === 1) {
+      const call = calls.list[0];
+      if (call.holds(params, this.state as StateMap, buffers)) return this.planGroupCall(group, call, planOne);
     }
     const fresh = new Map<Parameter, ParamState>();
     // One backend call per step count and state format (int8 groups keep small tensors in float32).
@@ -187,46 +190,46 @@ export abstract class Optimizer<Options extends object> {
       bucket.states.push(s);
       buckets.set(key, bucket);
     }
-    const runs = [...buckets.values()].map((b, i): Run => {
-      const site = (sites.list[i] ??= new CallSite());
-      site.reset(b.params, b.states);
-      return this.planSite(group, site, planOne);
+    const runs = [...buckets.values()].map((b, i): PlannedUpdate => {
+      const call = (calls.list[i] ??= new GroupCall());
+      call.reset(b.params, b.states);
+      return this.planGroupCall(group, call, planOne);
     });
-    sites.used = runs.length;
+    calls.used = runs.length;
     // New state enters the optimizer only once its first update has run.
-    return (later) => andThen(runAll(runs, later), () => fresh.forEach((s, p) => this.state.set(p, s)), later);
+    return (bookkeeping) => addBookkeeping(runAll(runs, bookkeeping), () => fresh.forEach((s, p) => this.state.set(p, s)), bookkeeping);
   }
 
-  private planSite(group: ParamGroup, site: CallSite, planOne: (step: number, site: CallSite, format: StateDtype) => Run): Run {
-    this.planned.push({ cache: site.cache, params: site.params, group });
-    const states = site.states;
+  private planGroupCall(group: ParamGroup, call: GroupCall, planOne: (step: number, call: GroupCall, format: StateDtype) => PlannedUpdate): PlannedUpdate {
+    this.planned.push({ cache: call.cache, params: call.params, group });
+    const states = call.states;
     const step = ((states[0].step as number | undefined) ?? 0) + 1;
-    let run: Run;
+    let run: PlannedUpdate;
     try {
-      run = planOne(step, site, formatOf(states[0]));
+      run = planOne(step, call, formatOf(states[0]));
     } catch (e) {
-      throw this.locate(e, site.params, group);
+      throw this.locate(e, call.params, group);
     }
-    return (later) =>
-      andThen(
-        run(later),
+    return (bookkeeping) =>
+      addBookkeeping(
+        run(bookkeeping),
         () => {
           for (let i = 0; i < states.length; i++) states[i].step = step;
         },
-        later,
+        bookkeeping,
       );
   }
 
-  /** The backend call sites of a group (one per distinct step count), kept across steps. */
-  private sitesFor(group: ParamGroup): { list: CallSite[]; used: number } {
-    let sites = this.sites.get(group);
-    if (sites === undefined) this.sites.set(group, (sites = { list: [], used: 0 }));
-    return sites;
+  /** The backend calls of a group (one per distinct step count), kept across steps. */
+  private groupCallsFor(group: ParamGroup): { list: GroupCall[]; used: number } {
+    let calls = this.calls.get(group);
+    if (calls === undefined) this.calls.set(group, (calls = { list: [], used: 0 }));
+    return calls;
   }
 
   /** A stream cache for a group's call that does not go through planByStep (SGD). @internal */
   protected cacheFor(group: ParamGroup, params: readonly Parameter[]): StreamCache {
-    const cache = (this.sitesFor(group).list[0] ??= new CallSite()).cache;
+    const cache = (this.groupCallsFor(group).list[0] ??= new GroupCall()).cache;
     this.planned.push({ cache, params, group });
     return cache;
   }
@@ -276,7 +279,7 @@ export abstract class Optimizer<Options extends object> {
 
   /** Applies one update to every parameter with a gradient; returns false if skipped. */
   step(options: StepOptions = {}): boolean {
-    const plans = this.plan(options);
+    const plans = this.planStep(options);
     if (plans === null) return false;
     runStep(plans);
     return true;
@@ -288,7 +291,7 @@ export abstract class Optimizer<Options extends object> {
    * another step, zeroGrad and state dicts, and the arrays must not be written or transferred.
    */
   async stepAsync(options: StepOptions = {}): Promise<boolean> {
-    const plans = this.plan(options, true);
+    const plans = this.planStep(options, true);
     if (plans === null) return false;
     this.inFlight = true;
     try {
@@ -304,7 +307,7 @@ export abstract class Optimizer<Options extends object> {
   }
 
   /** Validates and plans every group (null: skipped for a non-finite gradient). */
-  private plan(options: StepOptions, async = false): Run[] | null {
+  private planStep(options: StepOptions, async = false): PlannedUpdate[] | null {
     this.idle('step');
     if (options === null || typeof options !== 'object') throw new TypeError('step options must be an object');
     checkKnownKeys('step options', options, ['gradScale', 'skipIfNonFinite']);
@@ -318,7 +321,7 @@ export abstract class Optimizer<Options extends object> {
     const active = this.paramGroups.map((g) => (g.params.every(hasGrad) ? g.params : g.params.filter(hasGrad)));
     // Plan every group before running any: a rejected group leaves all groups untouched.
     this.planned = [];
-    let plans: Run[];
+    let plans: PlannedUpdate[];
     try {
       plans = this.paramGroups.map((group, i) => {
         this.checkGroupKeys(group, `paramGroups[${i}]`);

@@ -2,7 +2,8 @@
 // (the tf_* kernels; SGD and momentum are the sgd kernel, the same operations in the same
 // order), slot names and getWeights order, class names and configs, so a model saved with one
 // loads into the other.
-import { checkStreams, plan } from '../functional/plan';
+import { checkStreams } from '../functional/stream-check';
+import { planKernelCall } from '../functional/planned-update';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import { createBase, type SlotValue } from './base';
 import type { TfLike } from './tf-like';
@@ -97,10 +98,10 @@ export function createTfOptimizers(tf: TfLike) {
     }
 
     /** Runs one fused kernel call over every active variable. */
-    run(kind: Parameters<typeof plan>[0], names: string[], lists: Float32Array[][], scalars: object): void {
+    run(kind: Parameters<typeof planKernelCall>[0], names: string[], lists: Float32Array[][], scalars: object): void {
       const checked = checkStreams(names.map((name, k) => ({ name, list: lists[k], written: k !== 1 })));
       const streams = Object.fromEntries(names.map((name, k) => [name, checked[k]]));
-      plan(kind, streams as never, scalars as never)();
+      planKernelCall(kind, streams as never, scalars as never)();
     }
   }
 
@@ -126,7 +127,7 @@ export function createTfOptimizers(tf: TfLike) {
         { name: 'params', list: params, written: true },
         { name: 'grads', list: grads, written: false },
       ]);
-      plan('sgd', { param, grad, momentumBuffer: null }, scalars)();
+      planKernelCall('sgd', { param, grad, momentumBuffer: null }, scalars)();
     }
     getConfig() {
       return { learningRate: this.learningRate };
@@ -173,7 +174,7 @@ export function createTfOptimizers(tf: TfLike) {
         { name: 'grads', list: grads, written: false },
         { name: 'momentum', list: buffers, written: true },
       ]);
-      plan('sgd', { param, grad, momentumBuffer }, scalars)();
+      planKernelCall('sgd', { param, grad, momentumBuffer }, scalars)();
     }
     getConfig() {
       return { learningRate: this.learningRate, momentum: this.momentum, useNesterov: this.useNesterov };
