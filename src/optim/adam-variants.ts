@@ -9,6 +9,7 @@ import { planRadam } from '../functional/radam';
 import { checkNumber } from '../functional/validate';
 import { checkBetas, checkCommon } from './adam';
 import type { GroupCall } from './group-call';
+import { isTensorListError, reindex } from '../functional/tensor-error';
 import { Optimizer, groupOptionsWith, type ParamGroup, type Parameter, type ParamState } from './optimizer';
 import { zeros } from './state';
 
@@ -107,7 +108,7 @@ export class NAdam extends AdamLike<NadamOptions> {
         );
       } catch (e) {
         // "grads[k]" counts the picked tensors; the caller maps indices of the call's lists.
-        if (e instanceof Error) e.message = e.message.replace(/\b(\w+)\[(\d+)\]/g, (_, n: string, k: string) => `${n}[${idx[Number(k)]}]`);
+        if (isTensorListError(e)) reindex(e, idx);
         throw e;
       }
       const { run, muProduct } = planned;

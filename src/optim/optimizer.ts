@@ -6,6 +6,7 @@ import { addBookkeeping } from '../functional/bookkeeping';
 import type { PlannedUpdate } from '../functional/planned-update';
 import { runAll, runStep, runStepAsync } from '../functional/step-runner';
 import { verifyCache } from '../functional/stream-check';
+import { attachParam, isTensorListError } from '../functional/tensor-error';
 import { checkBoolean, didYouMean, isFloat32Array, onResizableBuffer, tensorLength, typeTagOf } from '../functional/validate';
 import { blockCount } from '../backend/state-format';
 import { GroupCall } from './group-call';
@@ -240,13 +241,12 @@ export abstract class Optimizer<Options extends object> {
    * @internal
    */
   protected locate(error: unknown, params: readonly Parameter[], group: ParamGroup): unknown {
-    if (!(error instanceof Error)) return error;
-    const m = /^(\w+)\[(\d+)\]/.exec(error.message);
-    const p = m === null ? undefined : params[Number(m[2])];
+    if (!isTensorListError(error)) return error;
+    const p = params[error.index];
     const g = this.paramGroups.indexOf(group as ParamGroup & Options);
-    if (m === null || p === undefined || g < 0) return error;
-    const where = `paramGroups[${g}].params[${this.paramGroups[g].params.indexOf(p)}]`;
-    error.message = `${m[0]} (${where}${typeof p.name === 'string' ? ` '${p.name}'` : ''})${error.message.slice(m[0].length)}`;
+    if (p === undefined || g < 0) return error;
+    const index = this.paramGroups[g].params.indexOf(p);
+    attachParam(error, typeof p.name === 'string' ? { group: g, index, name: p.name } : { group: g, index });
     return error;
   }
 
