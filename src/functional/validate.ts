@@ -12,6 +12,7 @@ import { TensorRangeError, type TensorRef, TensorTypeError } from './tensor-erro
 export { isFloat32Array, lengthGetterIntact, onChangeableBuffer, onResizableBuffer, privateView, tensorLength, tensorSlice, typedSlice, typeTagOf };
 export type { TensorType };
 
+/** What a number option must be; one rule type for every layer's checks. */
 export interface NumberRule {
   min?: number;
   max?: number;
@@ -19,24 +20,31 @@ export interface NumberRule {
   minExclusive?: boolean;
   /** max itself is not allowed */
   maxExclusive?: boolean;
-  integer?: boolean;
+  /** An integer; 'safe': one a double holds exactly (Number.isSafeInteger). */
+  integer?: boolean | 'safe';
 }
 
-function describe(rule: NumberRule): string {
+/** The rule in words: 'a finite number >= 0 and < 1', 'an integer >= 1'. */
+export function describeRule(rule: NumberRule): string {
   const parts: string[] = [];
   if (rule.min !== undefined) parts.push(`${rule.minExclusive ? '>' : '>='} ${rule.min}`);
   if (rule.max !== undefined) parts.push(`${rule.maxExclusive ? '<' : '<='} ${rule.max}`);
   return `${rule.integer ? 'an integer' : 'a finite number'}${parts.length ? ' ' + parts.join(' and ') : ''}`;
 }
 
+/** Whether a number follows the rule: finite, an integer if asked, within the bounds. */
+export function meetsRule(value: number, rule: NumberRule): boolean {
+  return (
+    Number.isFinite(value) &&
+    (!rule.integer || (rule.integer === 'safe' ? Number.isSafeInteger(value) : Number.isInteger(value))) &&
+    (rule.min === undefined || (rule.minExclusive ? value > rule.min : value >= rule.min)) &&
+    (rule.max === undefined || (rule.maxExclusive ? value < rule.max : value <= rule.max))
+  );
+}
+
 export function checkNumber(name: string, value: unknown, rule: NumberRule = {}): number {
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
-  const ok =
-    Number.isFinite(value) &&
-    (!rule.integer || Number.isInteger(value)) &&
-    (rule.min === undefined || (rule.minExclusive ? value > rule.min : value >= rule.min)) &&
-    (rule.max === undefined || (rule.maxExclusive ? value < rule.max : value <= rule.max));
-  if (!ok) throw new RangeError(`${name} must be ${describe(rule)}, got ${value}`);
+  if (!meetsRule(value, rule)) throw new RangeError(`${name} must be ${describeRule(rule)}, got ${value}`);
   return value;
 }
 
