@@ -2,7 +2,8 @@ import { planAdadelta } from '../functional/adadelta';
 import { checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
 import type { PlannedUpdate } from '../functional/planned-update';
-import { Optimizer, groupOptionsWith, type ParamGroup, type Parameter } from './optimizer';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { zeros } from './state';
 
 export interface AdadeltaOptions {

@@ -2,7 +2,8 @@ import { planAdagrad } from '../functional/adagrad';
 import { checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
 import type { PlannedUpdate } from '../functional/planned-update';
-import { Optimizer, groupOptionsWith, type ParamGroup, type Parameter } from './optimizer';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
 
 export interface AdagradOptions extends StoredStateOptions {

@@ -10,7 +10,8 @@ import { checkNumber } from '../functional/validate';
 import { checkBetas, checkCommon } from './adam';
 import type { GroupCall } from './group-call';
 import { isTensorListError, reindex } from '../functional/tensor-error';
-import { Optimizer, groupOptionsWith, type ParamGroup, type Parameter, type ParamState } from './optimizer';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter, type ParamState } from './optimizer';
 import { zeros } from './state';
 
 export interface AdamLikeOptions {

@@ -1,7 +1,8 @@
 import { planLion } from '../functional/lion';
 import { checkBetas, checkCommon } from './adam';
 import type { PlannedUpdate } from '../functional/planned-update';
-import { Optimizer, groupOptionsWith, type ParamGroup, type Parameter } from './optimizer';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
 
 export interface LionOptions extends StoredStateOptions {

@@ -2,7 +2,8 @@ import { planRmsprop } from '../functional/rmsprop';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
 import type { PlannedUpdate } from '../functional/planned-update';
-import { Optimizer, groupOptionsWith, type ParamGroup, type Parameter } from './optimizer';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import {
   checkStoredOptions, formatFor, formatOf, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions,
 } from './stored-state';

@@ -4,7 +4,8 @@ import type { PlannedUpdate } from '../functional/planned-update';
 import { planSgd } from '../functional/sgd';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
-import { Optimizer, groupOptionsWith, type ParamGroup, type Parameter } from './optimizer';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { datas, grads } from './state';
 import {
   checkStoredOptions, formatFor, formatOf, STORED_DEFAULTS, storedZeros, type StoredStateOptions,
