@@ -15,9 +15,15 @@ const built = join(root, 'build', 'Release', 'fused_optim.node');
 const addon = createRequire(import.meta.url)(built);
 const addonKinds = (): Record<string, KindLayout> => addon.kinds();
 
+// The project's TS lib has no DOM types: the little of the WebAssembly API used here.
+interface WasmInstance { exports: { memory: { buffer: ArrayBuffer }; fo_kinds: () => number } }
+const { WebAssembly: wasmApi } = globalThis as unknown as {
+  WebAssembly: { Instance: new (module: unknown, imports: object) => WasmInstance; Module: new (bytes: Uint8Array) => unknown };
+};
+
 function wasmKindsText(): string {
-  const wasm = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(root, 'native', 'wasm', 'fused_optim.wasm'))), {});
-  const { memory, fo_kinds } = wasm.exports as { memory: WebAssembly.Memory; fo_kinds: () => number };
+  const wasm = new wasmApi.Instance(new wasmApi.Module(readFileSync(join(root, 'native', 'wasm', 'fused_optim.wasm'))), {});
+  const { memory, fo_kinds } = wasm.exports;
   const bytes = new Uint8Array(memory.buffer);
   const at = fo_kinds();
   return new TextDecoder().decode(bytes.subarray(at, bytes.indexOf(0, at)));
