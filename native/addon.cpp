@@ -164,7 +164,11 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// What addon.cpp needs to know of each kind: its scalar names and its streams.
+// What addon.cpp needs to know of each kind: its scalars and its streams.
+struct ScalarSpec {
+  const char* name;
+  const char* domain;  // real, flag, decay or positive (kinds.h)
+};
 struct StreamSpec {
   const char* name;
   bool written;
@@ -172,25 +176,25 @@ struct StreamSpec {
 };
 struct KindSpec {
   const char* name;
-  std::vector<const char*> scalars;
+  std::vector<ScalarSpec> scalars;
   std::vector<StreamSpec> streams;
 };
 
-#define FUSED_NAME(name) #name,
+#define FUSED_SCALAR(name, domain) ScalarSpec{#name, #domain},
 #define FUSED_STREAM(name, written, flag) StreamSpec{#name, written != 0, #flag},
 const std::vector<KindSpec>& kindSpecs() {
   static const std::vector<KindSpec> specs = {
-#define FUSED_SPEC(kind, SCALARS, STREAMS) KindSpec{#kind, {SCALARS(FUSED_NAME)}, {STREAMS(FUSED_STREAM)}},
+#define FUSED_SPEC(kind, SCALARS, STREAMS) KindSpec{#kind, {SCALARS(FUSED_SCALAR)}, {STREAMS(FUSED_STREAM)}},
       FUSED_STEP_KINDS(FUSED_SPEC)
 #undef FUSED_SPEC
   };
   return specs;
 }
 const KindSpec& lambSpec() {
-  static const KindSpec spec{"lamb", {FUSED_LAMB_SCALARS(FUSED_NAME)}, {FUSED_LAMB_STREAMS(FUSED_STREAM)}};
+  static const KindSpec spec{"lamb", {FUSED_LAMB_SCALARS(FUSED_SCALAR)}, {FUSED_LAMB_STREAMS(FUSED_STREAM)}};
   return spec;
 }
-#undef FUSED_NAME
+#undef FUSED_SCALAR
 #undef FUSED_STREAM
 
 // The unwrapped, validated tensor lists of one step: a span list per stream (not present when
@@ -252,7 +256,7 @@ bool streamRequired(const KindSpec& spec, const StreamSpec& stream, const double
   if (std::string(stream.enabledBy) == "always") return true;
   if (scalars == nullptr) return false;
   for (size_t j = 0; j < spec.scalars.size(); ++j)
-    if (std::string(stream.enabledBy) == spec.scalars[j]) return scalars[j] != 0;
+    if (std::string(stream.enabledBy) == spec.scalars[j].name) return scalars[j] != 0;
   return true;
 }
 
@@ -463,7 +467,7 @@ bool checkScalars(Napi::Env env, const KindSpec& spec, const std::vector<double>
   static const char* const flags[] = {"amsgrad", "hasWeightDecay", "hasMomentum", "nesterov", "firstStep",
                                       "centered", "rectified"};
   for (size_t i = 0; i < spec.scalars.size(); ++i) {
-    const std::string name = spec.scalars[i];
+    const std::string name = spec.scalars[i].name;
     const double v = scalars[i];
     for (const char* flag : flags)
       if (name == flag && v != 0 && v != 1) return fail(env, true, "scalar " + name + " must be 0 or 1");
@@ -553,7 +557,7 @@ Napi::Value StepAsync(const Napi::CallbackInfo& info) {
   return Napi::Value(env, promise);
 }
 
-// kinds(): the layout of every kind, so JS packs scalars by name in this order.
+// kinds(): this build's table of kinds, which JS compares with its own (src/backend/kinds.ts).
 Napi::Value Kinds(const Napi::CallbackInfo& info) {
   const auto env = info.Env();
   auto result = Napi::Object::New(env);
@@ -561,7 +565,12 @@ Napi::Value Kinds(const Napi::CallbackInfo& info) {
     auto o = Napi::Object::New(env);
     o.Set("index", index);
     auto scalars = Napi::Array::New(env);
-    for (uint32_t i = 0; i < spec.scalars.size(); ++i) scalars.Set(i, spec.scalars[i]);
+    for (uint32_t i = 0; i < spec.scalars.size(); ++i) {
+      auto sc = Napi::Object::New(env);
+      sc.Set("name", spec.scalars[i].name);
+      sc.Set("domain", spec.scalars[i].domain);
+      scalars.Set(i, sc);
+    }
     o.Set("scalars", scalars);
     auto streams = Napi::Array::New(env);
     for (uint32_t i = 0; i < spec.streams.size(); ++i) {

@@ -1,4 +1,6 @@
-import { checkOptions, checkStreams, type CommonOptions, commonScalars, plan, type Run } from './plan';
+import { checkOptions, type CommonOptions, commonScalars } from './common-options';
+import { checkStreams } from './stream-check';
+import { planKernelCall, type PlannedUpdate } from './planned-update';
 import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
 
@@ -17,7 +19,7 @@ export function planAdadelta(
   accDeltas: Float32Array[],
   options: AdadeltaCallOptions,
   cache?: StreamCache,
-): Run {
+): PlannedUpdate {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const rho = checkNumber('rho', options.rho, { min: 0, max: 1 });
@@ -28,7 +30,7 @@ export function planAdadelta(
     { name: 'squareAvgs', list: squareAvgs, written: true },
     { name: 'accDeltas', list: accDeltas, written: true },
   ], cache);
-  return plan(
+  return planKernelCall(
     'adadelta',
     { param, grad, squareAvg, accDelta },
     { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, rho, oneMinusRho: 1 - rho, eps, lr },

@@ -1,4 +1,6 @@
-import { checkOptions, checkStateStreams, checkStep, type CommonOptions, commonScalars, plan, type Run, type StoredArgs } from './plan';
+import { checkOptions, checkStep, type CommonOptions, commonScalars } from './common-options';
+import { checkStateStreams, type StoredArgs } from './stored-layout';
+import { planKernelCall, type PlannedUpdate } from './planned-update';
 import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkNumber } from './validate';
@@ -15,7 +17,7 @@ export interface AdagradCallOptions extends CommonOptions {
 /** Adagrad over many tensors, as torch.optim.Adagrad (stateSums start at initialAccumulatorValue). */
 export function planAdagrad(
   params: Float32Array[], grads: Float32Array[], stateSums: Float32Array[], options: AdagradCallOptions, cache?: StreamCache, stored?: StoredArgs,
-): Run {
+): PlannedUpdate {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const step = checkStep(options.step);
@@ -28,7 +30,7 @@ export function planAdagrad(
   ], cache, stored);
   const [param, grad, sum] = lists;
   const clr = lr / (1 + (step - 1) * lrDecay);
-  return plan('adagrad', Object.assign({ param, grad, sum }, fields), { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, clr, eps }, cache);
+  return planKernelCall('adagrad', Object.assign({ param, grad, sum }, fields), { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, clr, eps }, cache);
 }
 
 /** One Adagrad update over many tensors (state in options.stateDtype). */

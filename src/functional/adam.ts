@@ -1,6 +1,8 @@
 import { Decay } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike } from './adam-like';
-import { checkOptions, checkStateStreams, plan, type Run, type StoredArgs } from './plan';
+import { checkOptions } from './common-options';
+import { checkStateStreams, type StoredArgs } from './stored-layout';
+import { planKernelCall, type PlannedUpdate } from './planned-update';
 import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean } from './validate';
@@ -24,7 +26,7 @@ export function planAdam(
   options: AdamCallOptions,
   cache?: StreamCache,
   stored?: StoredArgs,
-): Run {
+): PlannedUpdate {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
   const amsgrad = checkBoolean('amsgrad', options.amsgrad);
   const { lists, fields } = checkStateStreams(
@@ -41,7 +43,7 @@ export function planAdam(
   const [param, grad, expAvg, expAvgSq, maxExpAvgSq] = lists;
   const biasCorrection1 = 1 - beta1 ** step;
   const biasCorrection2 = 1 - beta2 ** step;
-  return plan(
+  return planKernelCall(
     'adam',
     Object.assign({ param, grad, expAvg, expAvgSq, maxExpAvgSq: amsgrad ? maxExpAvgSq : null }, fields),
     {

@@ -1,6 +1,6 @@
 import type { StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from './adam-like';
-import { plan, type Run } from './plan';
+import { planKernelCall, type PlannedUpdate } from './planned-update';
 
 export type AdamaxCallOptions = AdamLikeCallOptions;
 
@@ -12,10 +12,10 @@ export function planAdamax(
   expInfs: Float32Array[],
   options: AdamaxCallOptions,
   cache?: StreamCache,
-): Run {
+): PlannedUpdate {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
   const [param, grad, expAvg, expInf] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expInfs', expInfs], cache);
-  return plan(
+  return planKernelCall(
     'adamax',
     { param, grad, expAvg, expInf },
     {

@@ -1,6 +1,6 @@
 import type { StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from './adam-like';
-import { plan, type Run } from './plan';
+import { planKernelCall, type PlannedUpdate } from './planned-update';
 
 export type LambCallOptions = AdamLikeCallOptions;
 
@@ -15,11 +15,11 @@ export function planLamb(
   expAvgSqs: Float32Array[],
   options: LambCallOptions,
   cache?: StreamCache,
-): Run {
+): PlannedUpdate {
   // eps > 0: a zero denominator would make the update, and so every trust ratio, NaN.
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options, { min: 0, minExclusive: true });
   const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache);
-  return plan(
+  return planKernelCall(
     'lamb',
     { param, grad, expAvg, expAvgSq },
     {

@@ -1,4 +1,6 @@
-import { checkBeta, checkOptions, checkStateStreams, type CommonOptions, commonScalars, plan, type Run, type StoredArgs } from './plan';
+import { checkBeta, checkOptions, type CommonOptions, commonScalars } from './common-options';
+import { checkStateStreams, type StoredArgs } from './stored-layout';
+import { planKernelCall, type PlannedUpdate } from './planned-update';
 import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 
@@ -12,7 +14,7 @@ export interface LionCallOptions extends CommonOptions {
 /** Lion (Chen et al. 2023, Algorithm 1) over many tensors: sign of the interpolated momentum, decoupled decay. */
 export function planLion(
   params: Float32Array[], grads: Float32Array[], expAvgs: Float32Array[], options: LionCallOptions, cache?: StreamCache, stored?: StoredArgs,
-): Run {
+): PlannedUpdate {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const beta1 = checkBeta('beta1', options.beta1);
@@ -23,7 +25,7 @@ export function planLion(
     { name: 'expAvgs', list: expAvgs, written: true, stream: 'expAvg' },
   ], cache, stored);
   const [param, grad, expAvg] = lists;
-  return plan(
+  return planKernelCall(
     'lion',
     Object.assign({ param, grad, expAvg }, fields),
     {

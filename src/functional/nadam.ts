@@ -1,6 +1,6 @@
 import type { StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from './adam-like';
-import { plan, type Run } from './plan';
+import { planKernelCall, type PlannedUpdate } from './planned-update';
 import { checkNumber } from './validate';
 
 export interface NadamCallOptions extends AdamLikeCallOptions {
@@ -23,7 +23,7 @@ export function planNadam(
   expAvgSqs: Float32Array[],
   options: NadamCallOptions,
   cache?: StreamCache,
-): { run: Run; muProduct: number } {
+): { run: PlannedUpdate; muProduct: number } {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
   const momentumDecay = checkNumber('momentumDecay', options.momentumDecay, { min: 0 });
   const previous = checkNumber('muProduct', options.muProduct, { min: 0, max: 1 });
@@ -32,7 +32,7 @@ export function planNadam(
   const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentumDecay));
   const muProduct = f(f(previous) * f(mu));
   const muProductNext = muProduct * muNext;
-  const run = plan(
+  const run = planKernelCall(
     'nadam',
     { param, grad, expAvg, expAvgSq },
     {

@@ -1,6 +1,6 @@
 import type { StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from './adam-like';
-import { plan, type Run } from './plan';
+import { planKernelCall, type PlannedUpdate } from './planned-update';
 
 export type RadamCallOptions = AdamLikeCallOptions;
 
@@ -12,7 +12,7 @@ export function planRadam(
   expAvgSqs: Float32Array[],
   options: RadamCallOptions,
   cache?: StreamCache,
-): Run {
+): PlannedUpdate {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
   const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache);
   const bc1 = 1 - beta1 ** step;
@@ -23,7 +23,7 @@ export function planRadam(
   const rect = rectified
     ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT))
     : 0;
-  return plan(
+  return planKernelCall(
     'radam',
     { param, grad, expAvg, expAvgSq },
     {

@@ -1,4 +1,6 @@
-import { checkOptions, checkStateStreams, type CommonOptions, commonScalars, plan, type Run, type StoredArgs } from './plan';
+import { checkOptions, type CommonOptions, commonScalars } from './common-options';
+import { checkStateStreams, type StoredArgs } from './stored-layout';
+import { planKernelCall, type PlannedUpdate } from './planned-update';
 import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber } from './validate';
@@ -24,7 +26,7 @@ export function planRmsprop(
   options: RmspropCallOptions,
   cache?: StreamCache,
   stored?: StoredArgs,
-): Run {
+): PlannedUpdate {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const alpha = checkNumber('alpha', options.alpha, { min: 0 });
@@ -41,7 +43,7 @@ export function planRmsprop(
   const [param, grad, squareAvg] = lists;
   const gradAvg = centered ? lists[3] : null;
   const momentumBuffer = momentum > 0 ? lists[centered ? 4 : 3] : null;
-  return plan(
+  return planKernelCall(
     'rmsprop',
     Object.assign({ param, grad, squareAvg, gradAvg, momentumBuffer }, fields),
     {

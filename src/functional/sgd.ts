@@ -1,6 +1,9 @@
-import {
-  checkOptions, checkStateStreams, checkStreams, type CommonOptions, commonScalars, plan, type Run, andThen, runAll, type StoredArgs,
-} from './plan';
+import { checkOptions, type CommonOptions, commonScalars } from './common-options';
+import { checkStateStreams, type StoredArgs } from './stored-layout';
+import { checkStreams } from './stream-check';
+import { planKernelCall, type PlannedUpdate } from './planned-update';
+import { addBookkeeping } from './bookkeeping';
+import { runAll } from './step-runner';
 import { splitState, type StateTensor } from './stored';
 import type { StreamCache } from '../backend/types';
 import { checkBoolean, checkNumber, tensorLength } from './validate';
@@ -30,7 +33,7 @@ export function planSgd(
   options: SgdCallOptions,
   cache?: StreamCache,
   stored?: StoredArgs,
-): Run {
+): PlannedUpdate {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const momentum = checkNumber('momentum', options.momentum, { min: 0 });
@@ -56,18 +59,18 @@ export function planSgd(
     );
     const [param, grad, momentumBuffer] = checked.lists;
     const fields = checked.fields;
-    return plan('sgd', Object.assign({ param, grad, momentumBuffer }, fields), Object.assign(scalars, { firstStep }), cache);
+    return planKernelCall('sgd', Object.assign({ param, grad, momentumBuffer }, fields), Object.assign(scalars, { firstStep }), cache);
   }
   if (momentum === 0) {
     const [param, grad] = checkStreams(lists(), cache);
-    return plan('sgd', { param, grad, momentumBuffer: null }, scalars, cache);
+    return planKernelCall('sgd', { param, grad, momentumBuffer: null }, scalars, cache);
   }
   if (!Array.isArray(momentumBuffers) || !Array.isArray(params) || momentumBuffers.length !== params.length)
     throw new TypeError('momentumBuffers must be an array with one entry (Float32Array or null) per param');
   if (momentumBuffers.every((b) => b !== null)) {
     // The usual step: every buffer exists.
     const [param, grad, momentumBuffer] = checkStreams(lists(momentumBuffers), cache);
-    return plan('sgd', { param, grad, momentumBuffer }, scalars, cache);
+    return planKernelCall('sgd', { param, grad, momentumBuffer }, scalars, cache);
   }
   // Tensors starting a buffer (torch's first step: buf = g) and the others run as two calls.
   // Everything is checked once over the whole lists (fresh buffers standing in for the nulls),
@@ -79,10 +82,10 @@ export function planSgd(
     const idx = param.map((_, i) => i).filter((i) => (fresh[i] !== null) === first);
     if (idx.length === 0) return () => undefined;
     const pick = (list: Float32Array[]) => idx.map((i) => list[i]);
-    return plan('sgd', { param: pick(param), grad: pick(grad), momentumBuffer: pick(buffers) }, Object.assign({}, scalars, { firstStep: first }));
+    return planKernelCall('sgd', { param: pick(param), grad: pick(grad), momentumBuffer: pick(buffers) }, Object.assign({}, scalars, { firstStep: first }));
   });
-  return (later) =>
-    andThen(runAll(calls, later), () => fresh.forEach((b, i) => b !== null && (momentumBuffers[i] = b)), later);
+  return (bookkeeping) =>
+    addBookkeeping(runAll(calls, bookkeeping), () => fresh.forEach((b, i) => b !== null && (momentumBuffers[i] = b)), bookkeeping);
 }
 
 /**

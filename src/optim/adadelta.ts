@@ -1,8 +1,9 @@
 import { planAdadelta } from '../functional/adadelta';
 import { checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
-import type { Run } from '../functional/plan';
-import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
+import type { PlannedUpdate } from '../functional/planned-update';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { zeros } from './state';
 
 export interface AdadeltaOptions {
@@ -33,14 +34,14 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
   }
 
   /** @internal */
-  protected planGroup(g: ParamGroup & AdadeltaOptions, params: Parameter[], gradScale: number): Run {
+  protected planGroup(g: ParamGroup & AdadeltaOptions, params: Parameter[], gradScale: number): PlannedUpdate {
     return this.planByStep(
       g,
       params,
       ['squareAvg', 'accDelta'],
       (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['squareAvg', 'accDelta']) } : undefined),
-      (_, site) =>
-        planAdadelta(site.datas(), site.grads(), site.buffers('squareAvg'), site.buffers('accDelta'), withOptions(g, { gradScale }), site.cache),
+      (_, call) =>
+        planAdadelta(call.datas(), call.grads(), call.buffers('squareAvg'), call.buffers('accDelta'), groupOptionsWith(g, { gradScale }), call.cache),
     );
   }
 }

@@ -1,8 +1,9 @@
 import { planAdagrad } from '../functional/adagrad';
 import { checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
-import type { Run } from '../functional/plan';
-import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
+import type { PlannedUpdate } from '../functional/planned-update';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
 
 export interface AdagradOptions extends StoredStateOptions {
@@ -37,16 +38,16 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   }
 
   /** @internal */
-  protected planGroup(g: ParamGroup & AdagradOptions, params: Parameter[], gradScale: number): Run {
+  protected planGroup(g: ParamGroup & AdagradOptions, params: Parameter[], gradScale: number): PlannedUpdate {
     return this.planByStep(
       g,
       params,
       ['sum'],
       (p, s) => (s === undefined ? { step: 0, ...storedZeros(p, ['sum'], formatFor(g, p), g.initialAccumulatorValue) } : undefined),
-      (step, site, format) =>
+      (step, call, format) =>
         planAdagrad(
-          site.datas(), site.grads(), site.buffers('sum'), withOptions(g, { step, gradScale }), site.cache,
-          storedArgs(format, site, { stateSums: 'sum' }),
+          call.datas(), call.grads(), call.buffers('sum'), groupOptionsWith(g, { step, gradScale }), call.cache,
+          storedArgs(format, call, { stateSums: 'sum' }),
         ),
     );
   }

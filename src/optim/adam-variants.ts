@@ -1,13 +1,17 @@
 // Adam's relatives that share its options shape: Adamax, NAdam, RAdam, LAMB.
 import { planAdamax } from '../functional/adamax';
-import { andThen, type Run, runAll } from '../functional/plan';
+import { addBookkeeping } from '../functional/bookkeeping';
+import type { PlannedUpdate } from '../functional/planned-update';
+import { runAll } from '../functional/step-runner';
 import { planLamb } from '../functional/lamb';
 import { planNadam } from '../functional/nadam';
 import { planRadam } from '../functional/radam';
 import { checkNumber } from '../functional/validate';
 import { checkBetas, checkCommon } from './adam';
-import type { CallSite } from './call-site';
-import { Optimizer, withOptions, type ParamGroup, type Parameter, type ParamState } from './optimizer';
+import type { GroupCall } from './group-call';
+import { isTensorListError, reindex } from '../functional/tensor-error';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter, type ParamState } from './optimizer';
 import { zeros } from './state';
 
 export interface AdamLikeOptions {
@@ -28,7 +32,7 @@ export interface NadamOptions extends AdamLikeOptions {
   momentumDecay: number;
 }
 
-type Planner<O> = (g: O & { step: number; beta1: number; beta2: number; gradScale: number }, site: CallSite) => Run;
+type Planner<O> = (g: O & { step: number; beta1: number; beta2: number; gradScale: number }, call: GroupCall) => PlannedUpdate;
 
 abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
   /** @internal */
@@ -44,13 +48,13 @@ abstract class AdamLike<O extends AdamLikeOptions> extends Optimizer<O> {
   }
 
   /** @internal */
-  protected planGroup(g: ParamGroup & O, params: Parameter[], gradScale: number): Run {
+  protected planGroup(g: ParamGroup & O, params: Parameter[], gradScale: number): PlannedUpdate {
     return this.planByStep(
       g,
       params,
       this.bufferNames,
       (p, s) => (s === undefined ? { step: 0, ...this.initialState(), ...zeros(p, this.bufferNames) } : undefined),
-      (step, site) => this.planner(withOptions(g, { step, beta1: g.betas[0], beta2: g.betas[1], gradScale }), site),
+      (step, call) => this.planner(groupOptionsWith(g, { step, beta1: g.betas[0], beta2: g.betas[1], gradScale }), call),
     );
   }
 
@@ -68,8 +72,8 @@ export class Adamax extends AdamLike<AdamLikeOptions> {
   /** @internal */
   protected readonly bufferNames = ['expAvg', 'expInf'];
   /** @internal */
-  protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
-    planAdamax(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expInf'), o, site.cache);
+  protected readonly planner: Planner<AdamLikeOptions> = (o, call) =>
+    planAdamax(call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expInf'), o, call.cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
     super(params, { lr: 2e-3, ...ADAM_LIKE }, options);
   }
@@ -81,8 +85,8 @@ export class NAdam extends AdamLike<NadamOptions> {
   /** @internal */
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
   /** @internal */
-  protected readonly planner: Planner<NadamOptions> = (o, site) => {
-    const states = site.states;
+  protected readonly planner: Planner<NadamOptions> = (o, call) => {
+    const states = call.states;
     // μ_t depends on the betas and momentumDecay of each step taken, so parameters with the same
     // step count can still carry different μ products (missed steps while a scheduler cycled
     // beta1): one call per distinct product, as PyTorch keeps it per parameter.
@@ -93,25 +97,25 @@ export class NAdam extends AdamLike<NadamOptions> {
       if (same === undefined) byProduct.set(key, [i]);
       else same.push(i);
     });
-    const runs = [...byProduct].map(([previous, idx]): Run => {
-      // The usual case, one product for all: the site's own lists, so its cache applies.
+    const runs = [...byProduct].map(([previous, idx]): PlannedUpdate => {
+      // The usual case, one product for all: the group call's own lists, so its cache applies.
       const pick = byProduct.size === 1 ? <T>(list: T[]) => list : <T>(list: T[]) => idx.map((i) => list[i]);
       let planned: ReturnType<typeof planNadam>;
       try {
         planned = planNadam(
-          pick(site.datas()), pick(site.grads()), pick(site.buffers('expAvg')), pick(site.buffers('expAvgSq')),
-          withOptions(o, { muProduct: previous }),
-          byProduct.size === 1 ? site.cache : undefined,
+          pick(call.datas()), pick(call.grads()), pick(call.buffers('expAvg')), pick(call.buffers('expAvgSq')),
+          groupOptionsWith(o, { muProduct: previous }),
+          byProduct.size === 1 ? call.cache : undefined,
         );
       } catch (e) {
-        // "grads[k]" counts the picked tensors; the caller maps indices of the site's lists.
-        if (e instanceof Error) e.message = e.message.replace(/\b(\w+)\[(\d+)\]/g, (_, n: string, k: string) => `${n}[${idx[Number(k)]}]`);
+        // "grads[k]" counts the picked tensors; the caller maps indices of the call's lists.
+        if (isTensorListError(e)) reindex(e, idx);
         throw e;
       }
       const { run, muProduct } = planned;
-      return (later) => andThen(run(later), () => idx.forEach((i) => (states[i].muProduct = muProduct)), later);
+      return (bookkeeping) => addBookkeeping(run(bookkeeping), () => idx.forEach((i) => (states[i].muProduct = muProduct)), bookkeeping);
     });
-    return (later) => runAll(runs, later);
+    return (bookkeeping) => runAll(runs, bookkeeping);
   };
   constructor(params: Parameter[] | ParamGroup[], options: Partial<NadamOptions> = {}) {
     super(params, { lr: 2e-3, ...ADAM_LIKE, momentumDecay: 4e-3 }, options);
@@ -133,8 +137,8 @@ export class RAdam extends AdamLike<AdamLikeOptions> {
   /** @internal */
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
   /** @internal */
-  protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
-    planRadam(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'), o, site.cache);
+  protected readonly planner: Planner<AdamLikeOptions> = (o, call) =>
+    planRadam(call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expAvgSq'), o, call.cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
     super(params, { lr: 1e-3, ...ADAM_LIKE }, options);
   }
@@ -146,8 +150,8 @@ export class LAMB extends AdamLike<AdamLikeOptions> {
   /** @internal */
   protected readonly bufferNames = ['expAvg', 'expAvgSq'];
   /** @internal */
-  protected readonly planner: Planner<AdamLikeOptions> = (o, site) =>
-    planLamb(site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'), o, site.cache);
+  protected readonly planner: Planner<AdamLikeOptions> = (o, call) =>
+    planLamb(call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expAvgSq'), o, call.cache);
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
     super(params, { lr: 1e-3, ...ADAM_LIKE, eps: 1e-6 }, options);
   }

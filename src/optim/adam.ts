@@ -1,7 +1,7 @@
 import { planAdam } from '../functional/adam';
-import { checkBeta } from '../functional/plan';
+import { checkBeta } from '../functional/common-options';
 import { checkBoolean, checkNumber } from '../functional/validate';
-import type { Run } from '../functional/plan';
+import type { PlannedUpdate } from '../functional/planned-update';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
 
@@ -52,7 +52,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
   }
 
   /** @internal */
-  protected planGroup(g: ParamGroup & AdamOptions, params: Parameter[], gradScale: number): Run {
+  protected planGroup(g: ParamGroup & AdamOptions, params: Parameter[], gradScale: number): PlannedUpdate {
     const buffers = g.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
     return this.planByStep(
       g,
@@ -64,16 +64,16 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
         if (g.amsgrad && s.maxExpAvgSq === undefined) return { ...s, ...storedZeros(p, ['maxExpAvgSq'], formatFor(g, p)) };
         return undefined;
       },
-      (step, site, format) =>
+      (step, call, format) =>
         planAdam(
-          this.decoupled, site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'),
-          g.amsgrad ? site.buffers('maxExpAvgSq') : null,
+          this.decoupled, call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expAvgSq'),
+          g.amsgrad ? call.buffers('maxExpAvgSq') : null,
           {
             step, lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], eps: g.eps, weightDecay: g.weightDecay,
             amsgrad: g.amsgrad, maximize: g.maximize, gradScale,
           },
-          site.cache,
-          storedArgs(format, site, { expAvgs: 'expAvg', expAvgSqs: 'expAvgSq', ...(g.amsgrad ? { maxExpAvgSqs: 'maxExpAvgSq' } : {}) }),
+          call.cache,
+          storedArgs(format, call, { expAvgs: 'expAvg', expAvgSqs: 'expAvgSq', ...(g.amsgrad ? { maxExpAvgSqs: 'maxExpAvgSq' } : {}) }),
         ),
     );
   }

@@ -1,7 +1,8 @@
 import { planLion } from '../functional/lion';
 import { checkBetas, checkCommon } from './adam';
-import type { Run } from '../functional/plan';
-import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
+import type { PlannedUpdate } from '../functional/planned-update';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
 
 export interface LionOptions extends StoredStateOptions {
@@ -30,16 +31,16 @@ export class Lion extends Optimizer<LionOptions> {
   }
 
   /** @internal */
-  protected planGroup(g: ParamGroup & LionOptions, params: Parameter[], gradScale: number): Run {
+  protected planGroup(g: ParamGroup & LionOptions, params: Parameter[], gradScale: number): PlannedUpdate {
     return this.planByStep(
       g,
       params,
       ['expAvg'],
       (p, s) => (s === undefined ? { step: 0, ...storedZeros(p, ['expAvg'], formatFor(g, p)) } : undefined),
-      (_, site, format) =>
+      (_, call, format) =>
         planLion(
-          site.datas(), site.grads(), site.buffers('expAvg'), withOptions(g, { beta1: g.betas[0], beta2: g.betas[1], gradScale }),
-          site.cache, storedArgs(format, site, { expAvgs: 'expAvg' }),
+          call.datas(), call.grads(), call.buffers('expAvg'), groupOptionsWith(g, { beta1: g.betas[0], beta2: g.betas[1], gradScale }),
+          call.cache, storedArgs(format, call, { expAvgs: 'expAvg' }),
         ),
     );
   }

@@ -1,8 +1,9 @@
 import { planRmsprop } from '../functional/rmsprop';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
-import type { Run } from '../functional/plan';
-import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
+import type { PlannedUpdate } from '../functional/planned-update';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import {
   checkStoredOptions, formatFor, formatOf, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions,
 } from './stored-state';
@@ -42,7 +43,7 @@ export class RMSprop extends Optimizer<RmspropOptions> {
   }
 
   /** @internal */
-  protected planGroup(g: ParamGroup & RmspropOptions, params: Parameter[], gradScale: number): Run {
+  protected planGroup(g: ParamGroup & RmspropOptions, params: Parameter[], gradScale: number): PlannedUpdate {
     const wanted = ['squareAvg', ...(g.momentum > 0 ? ['momentumBuffer'] : []), ...(g.centered ? ['gradAvg'] : [])];
     return this.planByStep(
       g,
@@ -53,11 +54,11 @@ export class RMSprop extends Optimizer<RmspropOptions> {
         // Buffers added mid-run (momentum or centered switched on) take the format of the others.
         return missing.length ? { step: 0, ...s, ...storedZeros(p, missing, s === undefined ? formatFor(g, p) : formatOf(s)) } : undefined;
       },
-      (_, site, format) =>
+      (_, call, format) =>
         planRmsprop(
-          site.datas(), site.grads(), site.buffers('squareAvg'), g.centered ? site.buffers('gradAvg') : null,
-          g.momentum > 0 ? site.buffers('momentumBuffer') : null, withOptions(g, { gradScale }), site.cache,
-          storedArgs(format, site, {
+          call.datas(), call.grads(), call.buffers('squareAvg'), g.centered ? call.buffers('gradAvg') : null,
+          g.momentum > 0 ? call.buffers('momentumBuffer') : null, groupOptionsWith(g, { gradScale }), call.cache,
+          storedArgs(format, call, {
             squareAvgs: 'squareAvg', ...(g.centered ? { gradAvgs: 'gradAvg' } : {}), ...(g.momentum > 0 ? { momentumBuffers: 'momentumBuffer' } : {}),
           }),
         ),

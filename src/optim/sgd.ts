@@ -1,8 +1,11 @@
-import { andThen, runAll, type Run } from '../functional/plan';
+import { addBookkeeping } from '../functional/bookkeeping';
+import { runAll } from '../functional/step-runner';
+import type { PlannedUpdate } from '../functional/planned-update';
 import { planSgd } from '../functional/sgd';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import { checkCommon } from './adam';
-import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
+import { groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { datas, grads } from './state';
 import {
   checkStoredOptions, formatFor, formatOf, STORED_DEFAULTS, storedZeros, type StoredStateOptions,
@@ -43,23 +46,23 @@ export class SGD extends Optimizer<SgdOptions> {
   }
 
   /** @internal */
-  protected planGroup(g: ParamGroup & SgdOptions, params: Parameter[], gradScale: number): Run {
+  protected planGroup(g: ParamGroup & SgdOptions, params: Parameter[], gradScale: number): PlannedUpdate {
     if (g.stateDtype !== 'float32' && g.momentum !== 0) return this.planStored(g, params, gradScale);
     const momentumBuffers = params.map((p) => (this.state.get(p)?.momentumBuffer as Float32Array | undefined) ?? null);
-    let run: Run;
+    let run: PlannedUpdate;
     try {
-      run = planSgd(datas(params), grads(params), momentumBuffers, withOptions(g, { gradScale }), this.cacheFor(g, params));
+      run = planSgd(datas(params), grads(params), momentumBuffers, groupOptionsWith(g, { gradScale }), this.cacheFor(g, params));
     } catch (e) {
       throw this.locate(e, params, g);
     }
-    return (later) =>
-      andThen(
-        run(later),
+    return (bookkeeping) =>
+      addBookkeeping(
+        run(bookkeeping),
         () => {
           if (g.momentum !== 0)
             params.forEach((p, i) => this.state.set(p, { momentumBuffer: momentumBuffers[i] as Float32Array }));
         },
-        later,
+        bookkeeping,
       );
   }
 
@@ -68,7 +71,7 @@ export class SGD extends Optimizer<SgdOptions> {
    * zero and starts at the gradient in a call of its own (torch's first step); float32 buffers
    * (int8 groups keep small tensors in float32) start the usual way.
    */
-  private planStored(g: ParamGroup & SgdOptions, params: Parameter[], gradScale: number): Run {
+  private planStored(g: ParamGroup & SgdOptions, params: Parameter[], gradScale: number): PlannedUpdate {
     const buckets = new Map<string, { params: Parameter[]; states: ParamState[]; first: boolean }>();
     const fresh = new Map<Parameter, ParamState>();
     for (const p of params) {
@@ -81,7 +84,7 @@ export class SGD extends Optimizer<SgdOptions> {
       bucket.states.push(s as ParamState);
       buckets.set(key, bucket);
     }
-    const runs: Run[] = [];
+    const runs: PlannedUpdate[] = [];
     for (const b of buckets.values()) {
       const format = formatOf(b.states[0]);
       const float = format === 'float32';
@@ -95,15 +98,15 @@ export class SGD extends Optimizer<SgdOptions> {
           };
       try {
         const run = planSgd(
-          datas(b.params), grads(b.params), buffers, withOptions(g, { gradScale, firstStep: b.first }), undefined, stored,
+          datas(b.params), grads(b.params), buffers, groupOptionsWith(g, { gradScale, firstStep: b.first }), undefined, stored,
         );
-        runs.push((later) =>
-          andThen(run(later), () => float && b.states.forEach((s, i) => (s.momentumBuffer = buffers[i] as Float32Array)), later),
+        runs.push((bookkeeping) =>
+          addBookkeeping(run(bookkeeping), () => float && b.states.forEach((s, i) => (s.momentumBuffer = buffers[i] as Float32Array)), bookkeeping),
         );
       } catch (e) {
         throw this.locate(e, b.params, g);
       }
     }
-    return (later) => andThen(runAll(runs, later), () => fresh.forEach((s, p) => this.state.set(p, s)), later);
+    return (bookkeeping) => addBookkeeping(runAll(runs, bookkeeping), () => fresh.forEach((s, p) => this.state.set(p, s)), bookkeeping);
   }
 }

@@ -5,7 +5,8 @@
 // Lookahead may wrap them; both are set before the first step (fusedTrain's options, train.lookahead).
 import { DEFAULT_BLOCK_SIZE, DEFAULT_MIN_8BIT_SIZE, type StateDtype, UNSIGNED_STATE } from '../backend/state-format';
 import type { Kind } from '../backend/types';
-import { checkStateStreams, checkStateDtype, plan, type Run } from '../functional/plan';
+import { type PlannedUpdate, planKernelCall } from '../functional/planned-update';
+import { checkStateDtype, checkStateStreams } from '../functional/stored-layout';
 import { splitState, type StateTensor, stateFromFloat32, stateToFloat32 } from '../functional/stored';
 import { lookaheadSync } from '../functional/tensors';
 import { checkBoolean, checkNumber, isFloat32Array, typeTagOf } from '../functional/validate';
@@ -139,7 +140,7 @@ export function createTfOptimizers(tf: TfLike) {
         byFormat.set(format, [...(byFormat.get(format) ?? []), k]);
       });
       const scalars = this.scalars(gradScale);
-      const runs: Run[] = [...byFormat].map(([format, ks]) =>
+      const runs: PlannedUpdate[] = [...byFormat].map(([format, ks]) =>
         this.planKernel(format, ks.map((k) => params[k]), ks.map((k) => grads[k]), slots.map((_, s) => ks.map((k) => this.stateAt(s, active[k]))), scalars),
       );
       // The slow weights start as the values the first step sees (Lookahead's φ₀ = θ₀).
@@ -157,7 +158,7 @@ export function createTfOptimizers(tf: TfLike) {
       return [];
     }
 
-    planKernel(format: StateDtype, params: Float32Array[], grads: Float32Array[], state: StateTensor[][], scalars: object): Run {
+    planKernel(format: StateDtype, params: Float32Array[], grads: Float32Array[], state: StateTensor[][], scalars: object): PlannedUpdate {
       const slots = this.slots();
       const lists = Object.fromEntries(slots.map((slot, s) => [slot.stream, state[s]]));
       const { lists: stored, stored: storedArgs } = splitState({ stateDtype: format }, lists);
@@ -170,7 +171,7 @@ export function createTfOptimizers(tf: TfLike) {
       const streams: Record<string, unknown> = { ...fields };
       args.forEach((a, k) => (streams[a.name] = checked[k]));
       for (const name of this.absentStreams()) streams[name] = null;
-      return plan(this.kind(), streams as never, scalars as never);
+      return planKernelCall(this.kind(), streams as never, scalars as never);
     }
 
     /** The state as float32 (stored state decoded), in TF.js's order: each slot kind for every variable, then Lookahead's. */
