@@ -92,7 +92,7 @@
 // State streams whose values are never negative (second moments, sums of squares). With
 // stateDtype 'int8' they use the unsigned quantization map; every other state stream (each
 // stream after param and grad) uses the signed one. src/backend/state-format.ts: UNSIGNED_STATE.
-#define FUSED_UNSIGNED_STATE(U) U(expAvgSq) U(maxExpAvgSq) U(sum) U(squareAvg) U(expInf) U(accDelta)
+#define FUSED_UNSIGNED_STATE(U) U(expAvgSq) U(maxExpAvgSq) U(sum) U(squareAvg) U(expInf) U(accDelta) U(v) U(u) U(accumulator) U(ms) U(accumGrad) U(accumUpdate)
 
 // K(kind, SCALARS, STREAMS): the element-wise kinds with a plain one-pass kernel. LAMB has two
 // passes and a per-tensor trust ratio between them, so it has its own entry points.
