@@ -4,7 +4,7 @@
 
 namespace fused::FUSED_NS {
 
-FUSED_KERNEL void adagrad(const double* raw, const Piece* pieces, size_t count) {
+FUSED_FLATTEN void adagrad(const double* raw, const Piece* pieces, size_t count) {
   using V = Vec;
   const auto s = readScalars<adagrad_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),

@@ -5,7 +5,7 @@
 
 namespace fused::FUSED_NS {
 
-FUSED_KERNEL void adam(const double* raw, const Piece* pieces, size_t count) {
+FUSED_FLATTEN void adam(const double* raw, const Piece* pieces, size_t count) {
   using V = Vec;
   const auto s = readScalars<adam_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), l2 = V::set1(float(s.l2)),
