@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadAddon } from '../src/backend/addon-loader';
-import { type KindLayout, kindTableMismatch } from '../src/backend/kinds';
+import { type Domain, KINDS, type KindLayout, kindTableMismatch } from '../src/backend/kinds';
 import { parseKinds } from '../src/backend/wasm';
 
 const root = join(__dirname, '..');
@@ -15,9 +15,16 @@ const built = join(root, 'build', 'Release', 'fused_optim.node');
 const addon = createRequire(import.meta.url)(built);
 const addonKinds = (): Record<string, KindLayout> => addon.kinds();
 
+// The project's TS lib has no DOM types, WebAssembly's among them.
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: { memory: { buffer: ArrayBuffer }; fo_kinds: () => number } };
+}
+
+/** The wasm module's own table, as fo_kinds() writes it. */
 function wasmKindsText(): string {
-  const wasm = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(root, 'native', 'wasm', 'fused_optim.wasm'))), {});
-  const { memory, fo_kinds } = wasm.exports as { memory: WebAssembly.Memory; fo_kinds: () => number };
+  const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const { memory, fo_kinds } = new api.Instance(new api.Module(readFileSync(join(root, 'native', 'wasm', 'fused_optim.wasm'))), {}).exports;
   const bytes = new Uint8Array(memory.buffer);
   const at = fo_kinds();
   return new TextDecoder().decode(bytes.subarray(at, bytes.indexOf(0, at)));
@@ -57,6 +64,25 @@ describe('the kinds table', () => {
     const table = addonKinds() as unknown as Record<string, { scalars: unknown[] }>;
     for (const layout of Object.values(table)) layout.scalars = layout.scalars.map((s) => (s as { name: string }).name);
     expect(kindTableMismatch(table as never, 'the addon')).toMatch(/^kind adam: the addon lists its scalars without their domains/);
+  });
+});
+
+describe("the addon's checks of scalar domains, derived from the marks in kinds.h", () => {
+  const bad: Record<Domain, number | undefined> = { real: undefined, flag: 0.5, decay: 3, positive: 0 };
+  const cases = Object.entries(KINDS).flatMap(([kind, row]) =>
+    Object.entries(row.scalars as Record<string, Domain>)
+      .filter(([, domain]) => bad[domain] !== undefined)
+      .map(([name, domain]) => [`${kind}.${name}`, kind, name, domain] as const),
+  );
+  const expected: Record<Domain, string> = { real: '', flag: 'must be 0 or 1', decay: 'must be 0, 1 or 2', positive: 'must be > 0 for' };
+
+  it.each(cases)('%s out of its domain is a RangeError', (_, kind, name, domain) => {
+    const layout = addonKinds()[kind];
+    const scalars = Float64Array.from(layout.scalars, (s) => (s.name === name ? (bad[domain] as number) : s.domain === 'positive' ? 1 : 0));
+    const streams = Object.fromEntries(layout.streams.map((s) => [s.name, []]));
+    expect(() => addon.step(layout.index, streams, scalars)).toThrow(new RangeError(`scalar ${name} ${expected[domain]}${domain === 'positive' ? ` ${kind}` : ''}`));
+    scalars[layout.scalars.findIndex((s) => s.name === name)] = domain === 'positive' ? 1 : 0;
+    expect(() => addon.step(layout.index, streams, scalars)).not.toThrow();
   });
 });
 

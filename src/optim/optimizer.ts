@@ -13,6 +13,7 @@ import { GroupCall } from './group-call';
 import { checkGradScale, checkGroupParams, checkKnownKeys, GROUP_EXTRAS, GroupKeyCheck } from './option-checks';
 import { firstOnResizableBuffer } from './resizable';
 import { StateMap } from './state';
+import { splitByStep } from './step-buckets';
 import { collectStateDict, loadStateDict, type StateDictHost } from './state-dict';
 import { formatOf, lockStateDtype, stateBytesOf, type StoredStateOptions } from './stored-state';
 import type { StateDtype } from '../backend/state-format';
@@ -89,27 +90,13 @@ export abstract class Optimizer<Options extends object> {
       const call = calls.list[0];
       if (call.holds(params, this.state as StateMap, buffers)) return this.planGroupCall(group, call, planOne);
     }
-    const fresh = new Map<Parameter, ParamState>();
-    // One backend call per step count and state format (int8 groups keep small tensors in float32).
-    const buckets = new Map<string, { params: Parameter[]; states: ParamState[] }>();
-    for (const p of params) {
-      const existing = this.state.get(p);
-      const created = init(p, existing);
-      if (created !== undefined) fresh.set(p, created);
-      const s = (created ?? existing) as ParamState;
-      const key = `${((s.step as number | undefined) ?? 0) + 1} ${formatOf(s)}`;
-      const bucket = buckets.get(key) ?? { params: [], states: [] };
-      bucket.params.push(p);
-      bucket.states.push(s);
-      buckets.set(key, bucket);
-    }
-    const runs = [...buckets.values()].map((b, i): PlannedUpdate => {
+    const { buckets, fresh } = splitByStep(params, this.state, init);
+    const runs = buckets.map((b, i): PlannedUpdate => {
       const call = (calls.list[i] ??= new GroupCall());
       call.reset(b.params, b.states);
       return this.planGroupCall(group, call, planOne);
     });
     calls.used = runs.length;
-    // New state enters the optimizer only once its first update has run.
     return (bookkeeping) => addBookkeeping(runAll(runs, bookkeeping), () => fresh.forEach((s, p) => this.state.set(p, s)), bookkeeping);
   }
 

@@ -1,6 +1,7 @@
 // Checks of what an optimizer is given: option names (a misspelt one must not pass silently), a
 // group's parameters, the step's gradScale; and the cheap way to add options to a group's.
-import { didYouMean, isFloat32Array } from '../functional/validate';
+import { checkBeta } from '../functional/common-options';
+import { checkBoolean, checkNumber, didYouMean, isFloat32Array } from '../functional/validate';
 import type { Parameter } from './types';
 
 /**
@@ -88,4 +89,18 @@ export function checkGroupParams(where: string, params: readonly Parameter[], se
     if (seen.has(p)) throw new RangeError(`${where}.params[${i}] appears in more than one place`);
     seen.add(p);
   });
+}
+
+export function checkBetas(where: string, betas: unknown): [number, number] {
+  if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`${where}.betas must be [beta1, beta2]`);
+  checkBeta(`${where}.betas[0]`, betas[0]);
+  checkBeta(`${where}.betas[1]`, betas[1]);
+  return betas as [number, number];
+}
+
+/** lr, weightDecay, maximize: checked for every optimizer's groups. */
+export function checkCommon(where: string, g: { lr: unknown; weightDecay?: unknown; maximize?: unknown }): void {
+  checkNumber(`${where}.lr`, g.lr, { min: 0 });
+  if (g.weightDecay !== undefined) checkNumber(`${where}.weightDecay`, g.weightDecay, { min: 0 });
+  if (g.maximize !== undefined) checkBoolean(`${where}.maximize`, g.maximize);
 }

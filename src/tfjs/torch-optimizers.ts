@@ -3,7 +3,9 @@
 // own optimizers over Parameter objects (one per variable position) whose arrays are this step's
 // fresh values and gradients.
 import { AdamW } from '../optim/adam';
-import { LAMB, NAdam, RAdam } from '../optim/adam-variants';
+import { LAMB } from '../optim/lamb';
+import { NAdam } from '../optim/nadam';
+import { RAdam } from '../optim/radam';
 import { Lion } from '../optim/lion';
 import { Lookahead, type LookaheadStateDict } from '../optim/lookahead';
 import type { Optimizer, ParamState, Parameter, StateDict } from '../optim/optimizer';
