@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -96,8 +97,13 @@ double measure(What what, size_t n, int threads) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   const char* names[] = {"float32", "probe", "bfloat16", "int8"};
+  if (argc > 1) {  // one format on one thread at L1 size, for perf record
+    for (int w = 0; w < 4; ++w)
+      if (std::string(argv[1]) == names[w]) std::printf("%s %.0f\n", names[w], measure(What(w), 2048, 1));
+    return 0;
+  }
   std::printf("%-9s %8s %10s %10s %10s %10s\n", "threads", "n/thread", names[0], names[1], names[2], names[3]);
   for (int threads : {1, 2})
     for (size_t n : {size_t(2048), size_t(32768), size_t(1) << 20, size_t(1) << 23}) {
