@@ -5,9 +5,9 @@
 // (k >= 2) are
 //   F32:  float32 arrays;
 //   Bf16: bfloat16 words, widened in the vector loop and rounded to nearest even on store;
-//   Int8: int8 codes of one block, decoded in the vector loop (map[code] · absmax); stores go to
-//         a float32 scratch block in L1, with the block's new absmax accumulated on the way, and
-//         lowmem.cpp quantizes the scratch afterwards (the scale must be known before any code).
+//   Int8: one block of int8 state, decoded into float32 scratch in L1 by lowmem.cpp; the loop
+//         updates it in place and accumulates the block's new absmax on the way, and lowmem.cpp
+//         quantizes the scratch afterwards (the scale must be known before any code).
 // The arithmetic is the same float32 arithmetic in every format, so the bits equal the staged
 // form's (decode everything, run the float32 kernel, encode everything).
 #pragma once
@@ -130,31 +130,25 @@ struct Bf16 {
   static void finish(Stream, const Acc&) {}
 };
 
-// One block of a tensor with int8 state.
+// One block of a tensor with int8 state, decoded by lowmem.cpp into float32 scratch (a separate
+// gather pass measured faster than gathers inside the kernel's divide-bound loop:
+// bench/README.md). The kernel updates the scratch in place and accumulates the block's new
+// absmax on the way, so that the quantize pass needs no absmax pass before it.
 struct Int8Stream {
-  void* data;           // param, grad: float32; state: the block's codes
-  float scale;          // the block's stored absmax
-  const float* map;     // code -> value (signed or unsigned map)
-  float* scratch;       // the block's new values, float32, for lowmem.cpp to quantize
-  uint32_t* magnitude;  // in/out: the largest finite_magnitude stored so far
+  float* data;          // param, grad: the tensor's; state: the block's decoded scratch
+  uint32_t* magnitude;  // state: in/out, the largest finite_magnitude stored so far
 };
 
 struct Int8 {
   using Stream = Int8Stream;
   using Piece = StreamPiece<Int8Stream>;
-  static float* floats(const Stream& s) { return static_cast<float*>(s.data); }
-  static const uint8_t* codes(const Stream& s) { return static_cast<const uint8_t*>(s.data); }
-  static constexpr size_t bytes = 1;
+  static float* floats(const Stream& s) { return s.data; }
+  static constexpr size_t bytes = 4;
 #if defined(FUSED_ISA_AVX512)
   struct Acc {
     __m512i m = _mm512_setzero_si512();
   };
-  static Vec::T load(const Stream& s, size_t i) {
-    const __m512i idx = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(codes(s) + i)));
-    return _mm512_mul_ps(_mm512_i32gather_ps(idx, s.map, 4), _mm512_set1_ps(s.scale));
-  }
-  static void store(const Stream& s, size_t i, Vec::T v, Acc& acc) {
-    Vec::store(s.scratch + i, v);
+  static void track(Acc& acc, Vec::T v) {
     const __m512i b = _mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x7fffffff));
     acc.m = _mm512_mask_max_epu32(acc.m, _mm512_cmplt_epu32_mask(b, _mm512_set1_epi32(0x7f800000)), acc.m, b);
   }
@@ -163,12 +157,7 @@ struct Int8 {
   struct Acc {
     __m256i m = _mm256_setzero_si256();
   };
-  static Vec::T load(const Stream& s, size_t i) {
-    const __m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes(s) + i)));
-    return _mm256_mul_ps(_mm256_i32gather_ps(s.map, idx, 4), _mm256_set1_ps(s.scale));
-  }
-  static void store(const Stream& s, size_t i, Vec::T v, Acc& acc) {
-    Vec::store(s.scratch + i, v);
+  static void track(Acc& acc, Vec::T v) {
     const __m256i b = _mm256_and_si256(_mm256_castps_si256(v), _mm256_set1_epi32(0x7fffffff));
     acc.m = _mm256_max_epu32(acc.m, _mm256_and_si256(b, _mm256_cmpgt_epi32(_mm256_set1_epi32(0x7f800000), b)));
   }
@@ -183,28 +172,27 @@ struct Int8 {
   struct Acc {
     uint32_t m = 0;
   };
-  static Vec::T load(const Stream& s, size_t i) {
+  static void track(Acc& acc, Vec::T v) {
     alignas(64) float t[Vec::width];
-    for (size_t j = 0; j < Vec::width; ++j) t[j] = s.map[codes(s)[i + j]];
-    return Vec::mul(Vec::load(t), Vec::set1(s.scale));
-  }
-  static void store(const Stream& s, size_t i, Vec::T v, Acc& acc) {
-    Vec::store(s.scratch + i, v);
+    Vec::store(t, v);
     for (size_t j = 0; j < Vec::width; ++j) {
-      const uint32_t b = finite_magnitude(s.scratch[i + j]);
+      const uint32_t b = finite_magnitude(t[j]);
       acc.m = b > acc.m ? b : acc.m;
     }
   }
   static uint32_t reduce(const Acc& acc) { return acc.m; }
 #endif
-  static const void* address(const Stream& s, size_t i) { return codes(s) + i; }
-  static bool present(const Stream& s) { return s.data != nullptr; }
-  static void stage_in(const Stream& s, size_t i, size_t n, float* out) {
-    for (size_t j = 0; j < n; ++j) out[j] = s.map[codes(s)[i + j]] * s.scale;
+  static Vec::T load(const Stream& s, size_t i) { return Vec::load(s.data + i); }
+  static void store(const Stream& s, size_t i, Vec::T v, Acc& acc) {
+    Vec::store(s.data + i, v);
+    track(acc, v);
   }
+  static const void* address(const Stream& s, size_t i) { return s.data + i; }
+  static bool present(const Stream& s) { return s.data != nullptr; }
+  static void stage_in(const Stream& s, size_t i, size_t n, float* out) { std::memcpy(out, s.data + i, n * 4); }
   static void stage_out(const Stream& s, size_t i, size_t n, const float* in) {
+    std::memcpy(s.data + i, in, n * 4);
     for (size_t j = 0; j < n; ++j) {
-      s.scratch[i + j] = in[j];
       const uint32_t b = finite_magnitude(in[j]);
       if (b > *s.magnitude) *s.magnitude = b;
     }

@@ -4,11 +4,11 @@
 // quantized, as bitsandbytes does). The formats are specified, bit for bit, in
 // src/backend/state-format.ts.
 //
-// Kinds whose kernel is written for every format (formats.h; kFused below) convert the state in
-// their vector loop: bfloat16 is widened and rounded there; int8 is decoded there and the new
-// values go to an L1 scratch block with their absmax, then one quantize pass per block encodes
-// them. Other kinds run staged: each block of state is decoded into float32 scratch, updated by
-// the kind's float32 kernel, and encoded back. Both give the same bits.
+// Kinds whose kernel is written for every format (formats.h; kFused below): bfloat16 is widened
+// and rounded in the kernel's own vector loop, no staging; int8 is decoded block by block into
+// float32 scratch in L1, updated there by the kernel, which also tracks the block's new absmax,
+// and quantized back in one pass. Other kinds run staged: each block of state decoded into
+// scratch, updated by the kind's float32 kernel, its absmax found, encoded back. Same bits.
 #include "formats.h"
 
 namespace fused::FUSED_NS {
@@ -120,7 +120,17 @@ uint8_t codeOf(uint32_t xb, float inv, const uint32_t* buckets, bool sgn) {
 }
 
 #if defined(FUSED_ISA_AVX2) || defined(FUSED_ISA_AVX512)
-// 256-bit gathers on AVX-512 too: the same instructions the AVX2 tests run on every CI machine.
+#if defined(FUSED_ISA_AVX512)
+void decodeInt8(const uint8_t* c, size_t n, float absmax, const float* map, float* out) {
+  const __m512 scale = _mm512_set1_ps(absmax);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i idx = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(c + i)));
+    _mm512_storeu_ps(out + i, _mm512_mul_ps(_mm512_i32gather_ps(idx, map, 4), scale));
+  }
+  for (; i < n; ++i) out[i] = map[c[i]] * absmax;
+}
+#else
 void decodeInt8(const uint8_t* c, size_t n, float absmax, const float* map, float* out) {
   const __m256 scale = _mm256_set1_ps(absmax);
   size_t i = 0;
@@ -130,6 +140,7 @@ void decodeInt8(const uint8_t* c, size_t n, float absmax, const float* map, floa
   }
   for (; i < n; ++i) out[i] = map[c[i]] * absmax;
 }
+#endif
 
 uint32_t absmaxBits(const float* x, size_t n) {
   const __m256i absMask = _mm256_set1_epi32(0x7fffffff), inf = _mm256_set1_epi32(0x7f800000);
@@ -281,8 +292,8 @@ void bf16Step(const Formats& f, const double* scalars, const StoredPiece* pieces
   }
 }
 
-// int8 block by block: the kernel's loop decodes the codes, writes the new values to scratch and
-// their largest finite magnitude; then one pass per stream quantizes the scratch.
+// int8 block by block: a gather pass decodes each state stream into scratch, the kernel's loop
+// updates it there and tracks its new absmax, then one pass per stream quantizes the scratch.
 void int8Step(const Formats& f, const StoredLayout& layout, const double* scalars, const StoredPiece* pieces,
               size_t count) {
   const Tables& t = tables();
@@ -297,8 +308,9 @@ void int8Step(const Formats& f, const StoredLayout& layout, const double* scalar
       one.n = n;
       for (size_t k = 2; k < kMaxStreams; ++k) {
         if (piece.streams[k] == nullptr) continue;
-        one.streams[k] = Int8Stream{static_cast<uint8_t*>(piece.streams[k]) + at, piece.absmax[k][block],
-                                    t.map[(layout.unsignedMask >> k) & 1u], scratch[k], &magnitude[k]};
+        decodeInt8(static_cast<const uint8_t*>(piece.streams[k]) + at, n, piece.absmax[k][block],
+                   t.map[(layout.unsignedMask >> k) & 1u], scratch[k]);
+        one.streams[k] = Int8Stream{scratch[k], &magnitude[k]};
       }
       f.int8(scalars, &one, 1);
       for (size_t k = 2; k < kMaxStreams; ++k) {
