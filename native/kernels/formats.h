@@ -281,6 +281,16 @@ inline void for_each_piece_as(const typename S::Piece* pieces, size_t count, F&&
   }
 }
 
+// for_each_element (simd.h) in format S.
+template <class S, size_t K, class Body>
+inline void for_each_element_as(const typename S::Piece* pieces, size_t count, uint32_t written, Body&& body) {
+  for_each_piece_as<S>(pieces, count, [&](const typename S::Stream* streams, size_t n, const AheadOf<S>* ahead) {
+    typename S::Stream ptrs[K];
+    for (size_t k = 0; k < K; ++k) ptrs[k] = streams[k];
+    for_each_vector_as<S>(ptrs, written, n, ahead, body);
+  });
+}
+
 // The gradient an update works with (effective_grad in simd.h), from the loaded gradient.
 template <bool HasWd>
 inline Vec::T scaled_grad(Vec::T grad, Vec::T p, Vec::T gradScale, Vec::T wd) {

@@ -19,6 +19,14 @@ namespace fused::FUSED_NS {
   void kind##_bf16(const double*, const Bf16::Piece*, size_t); \
   void kind##_int8(const double*, const Int8::Piece*, size_t);
 FUSED_DECLARE_FORMATS(adam)
+FUSED_DECLARE_FORMATS(sgd)
+FUSED_DECLARE_FORMATS(adagrad)
+FUSED_DECLARE_FORMATS(rmsprop)
+FUSED_DECLARE_FORMATS(adadelta)
+FUSED_DECLARE_FORMATS(adamax)
+FUSED_DECLARE_FORMATS(nadam)
+FUSED_DECLARE_FORMATS(radam)
+FUSED_DECLARE_FORMATS(lion)
 #undef FUSED_DECLARE_FORMATS
 
 namespace {
@@ -263,7 +271,7 @@ struct Formats {
   void (*int8)(const double*, const Int8::Piece*, size_t);
 };
 #define FUSED_FORMATS_ENTRY(kind) {kind, kind##_bf16, kind##_int8}
-const Formats kFused[] = {FUSED_FORMATS_ENTRY(adam)};
+const Formats kFused[] = {FUSED_FORMATS_ENTRY(adam), FUSED_FORMATS_ENTRY(sgd), FUSED_FORMATS_ENTRY(adagrad), FUSED_FORMATS_ENTRY(rmsprop), FUSED_FORMATS_ENTRY(adadelta), FUSED_FORMATS_ENTRY(adamax), FUSED_FORMATS_ENTRY(nadam), FUSED_FORMATS_ENTRY(radam), FUSED_FORMATS_ENTRY(lion)};
 #undef FUSED_FORMATS_ENTRY
 
 const Formats* fusedFormats(StepKernel kernel) {
