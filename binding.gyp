@@ -42,7 +42,7 @@
     },
     {
       "target_name": "fused_optim",
-      "sources": ["native/addon.cpp", "native/dispatch.cpp", "native/pool.cpp"],
+      "sources": ["native/addon.cpp", "native/dispatch.cpp", "native/pool.cpp", "native/specs.cpp", "native/step.cpp", "native/unwrap.cpp"],
       "cflags_cc": ["-O2", "-fPIC"],
       "conditions": [
         ["OS=='linux'", {

@@ -17,6 +17,7 @@ import { manyTensors } from './many-tensors.mjs';
 import { pairedRatios } from './paired.mjs';
 import { disposeTfjs, setupTfjs, tfjsTasks } from './tfjs.mjs';
 import { tfjsDropin } from './tfjs-dropin.mjs';
+import { tfjsProfile } from './tfjs-profile.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -84,6 +85,10 @@ const dropin = await tfjsDropin({ quick });
 console.log('fused-optim/tfjs vs tf.train (one step on 1M parameters; a model.fit epoch)');
 console.table(dropin);
 results.tfjsDropin = dropin;
+const profile = await tfjsProfile({ quick });
+console.log("fused momentum on TF.js's cpu backend: where the step goes, and the bandwidth bound");
+console.table(profile);
+results.tfjsProfile = profile;
 useBackend('native');
 const dir = join(root, 'bench', 'results');
 mkdirSync(dir, { recursive: true });

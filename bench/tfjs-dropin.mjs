@@ -1,6 +1,6 @@
 // fused-optim/tfjs against tf.train.* inside TF.js, in one run:
 // - one optimizer step on a 1M-element variable (applyGradients with a fixed gradient) for adam,
-//   rmsprop and momentum, on TF.js's cpu and wasm backends, fused on the native addon and on
+//   rmsprop, momentum and adam with stateDtype 'int8', on TF.js's cpu and wasm backends, fused on the native addon and on
 //   fused-optim's own WebAssembly backend (FUSED_OPTIM_BACKEND=wasm, i.e. without the addon);
 // - a whole model.fit epoch of a 784-512-512-10 MLP (669K parameters) on the cpu backend.
 // Usage: node bench/tfjs-dropin.mjs [--quick]; also run by bench/run.mjs. Prints a table, returns rows.
@@ -19,13 +19,14 @@ export async function tfjsDropin({ quick = false } = {}) {
   tf.enableProdMode();
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   tfwasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep);
-  const train = fusedTrain(tf);
+  const train = fusedTrain(tf), int8 = fusedTrain(tf, { stateDtype: 'int8' });
   const n = 1 << 20;
   const time = quick ? 300 : 1500;
   const makers = {
     adam: [() => tf.train.adam(1e-3), () => train.adam(1e-3)],
     rmsprop: [() => tf.train.rmsprop(1e-3), () => train.rmsprop(1e-3)],
     momentum: [() => tf.train.momentum(1e-3, 0.9), () => train.momentum(1e-3, 0.9)],
+    'adam, int8 state': [() => tf.train.adam(1e-3), () => int8.adam(1e-3)],
   };
   const rows = [];
   const fusedBackends = ['native', 'wasm'];

@@ -8,7 +8,8 @@
 //
 // Phases: for each optimizer and mode (step() / stepAsync()), `small` steps over a model of small
 // tensors (the per-step overheads: planning, pinned handles, async work objects), then `large`
-// steps over one 16M-element tensor (a per-step copy of a tensor would show at once).
+// steps over one 16M-element tensor (a per-step copy of a tensor would show at once); then the
+// TF.js drop-in's phases (tfjsPhases below, about 10 s of the short form).
 //
 // How growth is judged. Each phase warms up for a tenth of its steps (JIT, per-group caches, the
 // allocator's arenas), then samples every twentieth of the rest, each time after a full garbage
@@ -23,8 +24,9 @@
 //   scalars and piece list is ≥ 256 B) passes 4 MiB within the short form's 18,000 steps; over
 //   the long form, ≥ 24 B per step does. One 16M tensor's copy per large step (64 MiB) shows at
 //   the second sample.
-// - Active handles and requests (process.getActiveResourcesInfo()), threads (/proc/self/task) and
-//   open file descriptors (/proc/self/fd): not one more than at the baseline.
+// - Active handles and requests (process.getActiveResourcesInfo()), threads (/proc/self/task),
+//   open file descriptors (/proc/self/fd) and, in the TF.js phases, tf.memory().numTensors: not
+//   one more than at the baseline.
 // `--simulate-leak BYTES` retains BYTES per step on purpose, to see the bounds catch it.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -46,7 +48,7 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
 
 const MiB = 1 << 20;
-const BOUNDS = { heapBytes: 1 * MiB, rssBytes: 4 * MiB, handles: 0, threads: 0, fds: 0 };
+const BOUNDS = { heapBytes: 1 * MiB, rssBytes: 4 * MiB, handles: 0, threads: 0, fds: 0, tensors: 0 };
 
 function parseArgs(argv) {
   const long = argv.includes('--long');
@@ -118,23 +120,37 @@ async function phase({ optimizer, mode, lengths, steps, leak }) {
     grad: Float32Array.from({ length: n }, (_, k) => 0.01 * Math.cos(k)),
   }));
   const opt = FACTORIES[optimizer](params);
+  return measure({
+    optimizer,
+    mode,
+    elements: lengths.reduce((a, b) => a + b, 0),
+    steps,
+    leak,
+    step: mode === 'async' ? () => opt.stepAsync() : () => opt.step(),
+    finite: () => params.every((p) => p.data.every(Number.isFinite)),
+  });
+}
+
+/**
+ * Runs `step` `steps` times, sampling as the header says; `tensors` (TF.js phases) counts live
+ * tensors, which must not grow at all.
+ */
+async function measure({ optimizer, mode, elements, steps, leak, step: runStep, finite, tensors = () => 0, warmupShare = 0.1 }) {
   await settle(); // the previous phase's arrays go before this one's baseline
-  const warmup = Math.max(1, Math.floor(steps / 10));
+  const warmup = Math.max(1, Math.floor(steps * warmupShare));
   const every = Math.max(1, Math.floor((steps - warmup) / 20));
   const retained = [];
   const samples = [];
   const started = performance.now();
   for (let step = 1; step <= steps; step++) {
-    if (mode === 'async') await opt.stepAsync();
-    else opt.step();
+    await runStep();
     if (leak > 0) retained.push(new Uint8Array(leak));
     if (step >= warmup && (step - warmup) % every === 0) {
-      samples.push({ step, ...(await sample()) });
+      samples.push({ step, ...(await sample()), tensors: tensors() });
       if (options.trace) console.log(`  ${optimizer} ${mode} step ${step}: ${JSON.stringify(samples.at(-1))}`);
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  const finite = params.every((p) => p.data.every(Number.isFinite));
   const base = samples[0];
   // The largest excess over the baseline among the last quarter of samples: a leak grows to the
   // end; a page the allocator has just taken and will reuse shows in one sample, not in all.
@@ -143,7 +159,7 @@ async function phase({ optimizer, mode, lengths, steps, leak }) {
   const result = {
     optimizer,
     mode,
-    elements: lengths.reduce((a, b) => a + b, 0),
+    elements,
     steps,
     seconds: +seconds.toFixed(1),
     stepsPerSecond: Math.round(steps / seconds),
@@ -154,23 +170,88 @@ async function phase({ optimizer, mode, lengths, steps, leak }) {
     handles: `${base.handles}→${samples.at(-1).handles}`,
     threads: `${base.threads}→${samples.at(-1).threads}`,
     fds: `${base.fds}→${samples.at(-1).fds}`,
+    tensors: `${base.tensors}→${samples.at(-1).tensors}`,
     failures: [],
   };
-  if (!finite) result.failures.push('parameters became non-finite');
+  if (!finite()) result.failures.push('parameters became non-finite');
   if (growth('rss') > BOUNDS.rssBytes) result.failures.push(`RSS grew ${result.rssGrowthKiB} KiB (bound ${BOUNDS.rssBytes / 1024})`);
   if (growth('heap') > BOUNDS.heapBytes) result.failures.push(`JS heap grew ${result.heapGrowthKiB} KiB (bound ${BOUNDS.heapBytes / 1024})`);
-  for (const key of ['handles', 'threads', 'fds'])
+  for (const key of ['handles', 'threads', 'fds', 'tensors'])
     if (growth(key) > BOUNDS[key]) result.failures.push(`${key} grew: ${result[key]}`);
   retained.length = 0;
   return result;
 }
 
 // ---- TF.js drop-in (fused-optim/tfjs) ---------------------------------------------------------
-// Placeholder until the drop-in lands: its phase will step fusedTrain(tf) optimizers the same
-// way and also assert tf.memory().numTensors flat (a tensor leaked per step is the TF.js leak).
-// Return phase results shaped like phase()'s; [] means "not part of this build".
-async function tfjsPhases(/* options */) {
-  return [];
+// fusedTrain(tf) optimizers stepping through applyGradients (fixed gradient tensors: the
+// drop-in's own per-step work, without autodiff) on TF.js's cpu and wasm backends: Adam with
+// float32 state over the small model, RMSprop with int8 state inside Lookahead over it, and Adam
+// over one 1M-element variable (a fresh 4 MiB value per step, which must not pile up). Also
+// judged: tf.memory().numTensors, not one more than at the baseline. Skipped (with a note) when
+// @tensorflow/tfjs is not installed.
+async function tfjsPhases({ long, leak }) {
+  const { createRequire } = await import('node:module');
+  const { dirname, sep } = await import('node:path');
+  const require = createRequire(import.meta.url);
+  let tf, tfwasm, fusedTrain;
+  try {
+    tf = require('@tensorflow/tfjs');
+    tfwasm = require('@tensorflow/tfjs-backend-wasm');
+    ({ fusedTrain } = await import('fused-optim/tfjs'));
+  } catch (e) {
+    console.log(`soak: TF.js phases skipped (${e.code ?? e.message})`);
+    return [];
+  }
+  tf.enableProdMode();
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  tfwasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep);
+  const plain = fusedTrain(tf), int8 = fusedTrain(tf, { stateDtype: 'int8', min8bitSize: 0 });
+  const makers = {
+    'tfjs adam': () => plain.adam(1e-3),
+    'tfjs rmsprop int8 lookahead': () => int8.lookahead(int8.rmsprop(1e-3, 0.9, 0.9), { k: 5 }),
+  };
+  const cases = [
+    ...Object.keys(makers).map((name) => ({ name, lengths: SMALL, steps: long ? 30_000 : 1_600 })),
+    { name: 'tfjs adam', lengths: [1 << 20], steps: long ? 1_000 : 40 },
+  ];
+  const results = [];
+  const setUp = (name, lengths) => {
+    const vars = lengths.map((n) => tf.tidy(() => tf.variable(tf.sin(tf.range(0, n)))));
+    const grads = lengths.map((n) => tf.tidy(() => tf.mul(tf.cos(tf.range(0, n)), 0.01)));
+    const feed = vars.map((v, i) => ({ name: v.name, tensor: grads[i] }));
+    return { vars, grads, feed, opt: makers[name]() };
+  };
+  for (const backend of ['cpu', 'wasm']) {
+    if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend ${backend} did not initialize`);
+    // TF.js's first thousands of ops in a process still compile code and fill allocator
+    // arenas (RSS that is no leak): a throwaway run first.
+    const warm = setUp('tfjs adam', SMALL);
+    for (let s = 0; s < 1500; s++) warm.opt.applyGradients(warm.feed);
+    warm.opt.dispose();
+    tf.dispose([...warm.vars, ...warm.grads]);
+    for (const { name, lengths, steps } of cases) {
+      const { vars, grads, feed, opt } = setUp(name, lengths);
+      const r = await measure({
+        optimizer: name,
+        mode: `tfjs-${backend}`,
+        elements: lengths.reduce((a, b) => a + b, 0),
+        steps,
+        leak,
+        step: () => opt.applyGradients(feed),
+        finite: () => vars.every((v) => v.dataSync().every(Number.isFinite)),
+        tensors: () => tf.memory().numTensors,
+        // TF.js's own allocations (a new array per op result) take longer to reach the
+        // allocator's steady state than fused-optim's alone: half the steps warm up.
+        warmupShare: 0.5,
+      });
+      opt.dispose();
+      tf.dispose([...vars, ...grads]);
+      results.push(r);
+      const { failures, ...shown } = r;
+      console.log(JSON.stringify(shown) + (failures.length ? `  FAILED: ${failures.join('; ')}` : ''));
+    }
+  }
+  return results;
 }
 // -----------------------------------------------------------------------------------------------
 
@@ -180,7 +261,7 @@ console.log(
   `soak (${options.long ? 'long' : 'short'}): ${info.name}/${info.isa}, ${info.threads} threads, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`,
 );
 console.log(
-  `bounds: RSS +${BOUNDS.rssBytes / MiB} MiB, JS heap +${BOUNDS.heapBytes / MiB} MiB, handles/threads/fds +0 (after warm-up, after GC)`,
+  `bounds: RSS +${BOUNDS.rssBytes / MiB} MiB, JS heap +${BOUNDS.heapBytes / MiB} MiB, handles/threads/fds/tensors +0 (after warm-up, after GC)`,
 );
 const results = [];
 for (const [lengths, steps] of [
@@ -202,7 +283,7 @@ const failed = results.filter((r) => r.failures.length > 0);
 if (options.json)
   writeFileSync(options.json, JSON.stringify({ info, node: process.version, options, bounds: BOUNDS, results }, null, 2) + '\n');
 console.table(
-  results.map(({ optimizer, mode, elements, steps, stepsPerSecond, rssGrowthKiB, heapGrowthKiB, handles, threads, fds }) => ({
+  results.map(({ optimizer, mode, elements, steps, stepsPerSecond, rssGrowthKiB, heapGrowthKiB, handles, threads, fds, tensors }) => ({
     optimizer,
     mode,
     elements,
@@ -213,6 +294,7 @@ console.table(
     handles,
     threads,
     fds,
+    tensors,
   })),
 );
 if (failed.length > 0) {

@@ -1,6 +1,6 @@
 // fused-optim: fast fused optimizer steps for Node.js, PyTorch-exact.
 export { backendInfo, setThreads, useBackend, useIsa, type BackendInfo, type BackendName } from './backend';
-export * as functional from './functional';
+export * as functional from './functional-api';
 export { clipCoefficient, clipGradNorm, clipGradValue, hasNonFinite, type ClipOptions } from './grad/clip';
 export { gradNorm } from './grad/norm';
 export {
@@ -13,7 +13,11 @@ export {
   type ZeroGradOptions,
 } from './optim/optimizer';
 export { Adam, AdamW, type AdamOptions } from './optim/adam';
-export { Adamax, LAMB, NAdam, RAdam, type AdamLikeOptions, type NadamOptions } from './optim/adam-variants';
+export { type AdamLikeOptions } from './optim/adam-like';
+export { Adamax } from './optim/adamax';
+export { LAMB } from './optim/lamb';
+export { NAdam, type NadamOptions } from './optim/nadam';
+export { RAdam } from './optim/radam';
 export { Adadelta, type AdadeltaOptions } from './optim/adadelta';
 export { Adagrad, type AdagradOptions } from './optim/adagrad';
 export { Lion, type LionOptions } from './optim/lion';

@@ -1,7 +1,8 @@
 // stepAsync(): the same bits as step(), off the JS thread, and guarded against overlapping use.
 import { describe, expect, it } from 'vitest';
 import { AdamW, LAMB, Lookahead, NAdam, SGD, setThreads, type Optimizer, type Parameter } from '../src';
-import { type Run, runStepAsync } from '../src/functional/plan';
+import { type PlannedUpdate } from '../src/functional/planned-update';
+import { runStepAsync } from '../src/functional/step-runner';
 import { expectBitEqual, machineIsas, onIsa, onJs, randomArray, rng, onWasm } from './helpers';
 
 const lengths = [1, 17, 100, 40_000];
@@ -150,8 +151,8 @@ describe('stepAsync runs off the JS thread and guards the optimizer', () => {
   it('a call that fails to start waits for the calls already running, and only their bookkeeping applies', async () => {
     const events: string[] = [];
     let finishSlow = () => {};
-    const slow: Run = (later) =>
-      later?.add(
+    const slow: PlannedUpdate = (deferred) =>
+      deferred?.add(
         new Promise<void>((resolve) => {
           finishSlow = () => {
             events.push('slow done');
@@ -160,7 +161,7 @@ describe('stepAsync runs off the JS thread and guards the optimizer', () => {
         }),
         () => events.push('slow bookkeeping'),
       );
-    const failing: Run = () => {
+    const failing: PlannedUpdate = () => {
       throw new RangeError('refused at launch');
     };
     const outcome = runStepAsync([slow, failing]).catch((e: Error) => events.push(`rejected: ${e.message}`));
@@ -171,8 +172,8 @@ describe('stepAsync runs off the JS thread and guards the optimizer', () => {
     expect(events).toEqual(['slow done', 'slow bookkeeping', 'rejected: refused at launch']);
 
     const bookkeeping: string[] = [];
-    const ok: Run = (later) => later?.add(Promise.resolve(), () => bookkeeping.push('ok'));
-    const rejects: Run = (later) => later?.add(Promise.reject(new Error('worker failed')), () => bookkeeping.push('bad'));
+    const ok: PlannedUpdate = (deferred) => deferred?.add(Promise.resolve(), () => bookkeeping.push('ok'));
+    const rejects: PlannedUpdate = (deferred) => deferred?.add(Promise.reject(new Error('worker failed')), () => bookkeeping.push('bad'));
     await expect(runStepAsync([ok, rejects])).rejects.toThrow('worker failed');
     expect(bookkeeping).toEqual(['ok']);
   });

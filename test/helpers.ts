@@ -1,16 +1,7 @@
 import { backendInfo, useBackend, useIsa } from '../src';
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so failures reproduce. */
+export { mulberry32 as rng } from '../scripts/report/random.mjs';
 
 /** n values of about N(0, scale²), with a sprinkle of exact zeros. */
 export function randomArray(n: number, random: () => number, scale = 1): Float32Array {

@@ -29,6 +29,12 @@ export const STORED_CASES: Case[] = [
   { name: 'nadam', kind: 'nadam', scalars: { ...common, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, bc2: 0.002, eps: 1e-8, gradStep: 0.01, avgStep: 0.02 }, streams: adamLike },
   { name: 'radam', kind: 'radam', scalars: { ...common, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, bc1: 0.5, bc2Sqrt: 0.1, eps: 1e-8, lr: 0.01, rect: 0.3, rectified: true }, streams: adamLike },
   { name: 'lion', kind: 'lion', scalars: { gradScale: 1, paramDecay: 0.999, lr: 1e-3, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.99, oneMinusBeta2: 0.01 }, streams: { param: 'signed', grad: 'signed', expAvg: 'small' } },
+  // TensorFlow.js's formulas (fused-optim/tfjs): v, u, accumulator, ms, accumGrad and accumUpdate take the unsigned map.
+  { name: 'tf adam', kind: 'tf_adam', scalars: { gradScale: -0.75, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, oneMinusAccBeta1: 0.271, oneMinusAccBeta2: 0.003, eps: 1e-7, lr: 0.01 }, streams: { param: 'signed', grad: 'signed', m: 'small', v: 'positive' } },
+  { name: 'tf adagrad', kind: 'tf_adagrad', scalars: { gradScale: 1, eps: 1e-7, lr: 0.1 }, streams: { param: 'signed', grad: 'signed', accumulator: 'positive' } },
+  { name: 'tf adadelta', kind: 'tf_adadelta', scalars: { gradScale: 0.5, rho: 0.95, oneMinusRho: 0.05, eps: 1e-7, lr: 1 }, streams: { param: 'signed', grad: 'signed', accumGrad: 'positive', accumUpdate: 'positive' } },
+  { name: 'tf adamax', kind: 'tf_adamax', scalars: { gradScale: 1, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, eps: 1e-7, stepSize: 0.0123 }, streams: { param: 'signed', grad: 'signed', m: 'small', u: 'positive' } },
+  { name: 'tf rmsprop centered momentum', kind: 'tf_rmsprop', scalars: { gradScale: -1.5, alpha: 0.9, oneMinusAlpha: 0.1, momentum: 0.9, eps: 1e-7, lr: 0.01, centered: true }, streams: { param: 'signed', grad: 'signed', ms: 'positive', mom: 'small', mg: 'small' } },
 ];
 
 type Dtype = 'bfloat16' | 'int8';
@@ -201,7 +207,9 @@ describe('stored-state kernels across the parts of 2 threads, every native ISA',
       expectSame(actual, expected, `${isa} ${dtype} ${lengths.length} tensors`);
     }
   };
-  const SPLIT_CASES = STORED_CASES.filter((c) => ['adamw', 'sgd momentum', 'lion', 'rmsprop centered momentum', 'adagrad'].includes(c.name));
+  const SPLIT_CASES = STORED_CASES.filter((c) =>
+    ['adamw', 'sgd momentum', 'lion', 'rmsprop centered momentum', 'adagrad', 'tf adam', 'tf rmsprop centered momentum'].includes(c.name),
+  );
   describe.each(SPLIT_DTYPES)('%s (block %i)', (dtype, blockSize) => {
     it.each(SPLIT_CASES.map((c) => [c.name, c] as const))('%s: 150 tensors of 0 to 5000 elements', (_, c) => twoThreads(c, MANY, dtype, blockSize));
     it('adamw: a million elements', () => twoThreads(STORED_CASES[0], [(1 << 20) + 3, 5], dtype, blockSize));

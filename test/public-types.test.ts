@@ -25,7 +25,7 @@ function optionInterfaces(): { name: string; members: { name: string; doc: strin
 }
 
 describe('the published type declarations', () => {
-  it.each(['CallSite', 'planByStep', 'StateMap', 'StreamCache', 'cacheFor', 'planGroup', 'Later', '_initialStep'])(
+  it.each(['GroupCall', 'planByStep', 'StateMap', 'StreamCache', 'cacheFor', 'planGroup', 'DeferredBookkeeping', '_initialStep'])(
     'leave out the internal %s',
     (name) => expect(dts).not.toMatch(new RegExp(`\\b${name}\\b`)),
   );

@@ -1,5 +1,5 @@
 // An optimizer reuses last step's lists and the addon's unwrapped pointers while nothing has
-// changed (src/optim/call-site.ts). These tests change, between steps, every thing the reuse
+// changed (src/optim/group-call.ts). These tests change, between steps, every thing the reuse
 // depends on, and compare with a reference optimizer rebuilt from its state dict before every
 // step (so it never reuses anything). And the pool, which now hands out fixed parts to whichever
 // thread claims them first, must give the same bits every time.
@@ -148,6 +148,45 @@ describe('errors from a class name the parameter as the user knows it', () => {
     b.grad = new Float32Array(9);
     expect(() => opt.step()).toThrow("grads[1] (paramGroups[0].params[1] 'b') has length 9, params[1] has length 8");
   });
+
+  it('carry the tensor and the parameter as fields: the argument, its index, the group, the index there, the name', () => {
+    const ps: Parameter[] = [5, 6, 7].map((n, i) => ({ data: new Float32Array(n), grad: new Float32Array(n), name: `w${i}` }));
+    const opt = new AdamW([{ params: [ps[0]] }, { params: ps.slice(1) }]);
+    opt.step();
+    ps[1].grad = null;
+    ps[2].grad = new Float32Array(8);
+    const error = caught(() => opt.step());
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toMatchObject({
+      argument: 'grads', index: 0, problem: ['has length 8, ', { argument: 'params', index: 0 }, ' has length 7'],
+      param: { group: 1, index: 1, name: 'w2' },
+    });
+  });
+
+  it('NAdam at two μ products: the fields give the index in the whole group, for both tensors named', () => {
+    const mk = (name: string): Parameter => ({ name, data: new Float32Array(8), grad: new Float32Array(8).fill(1) });
+    const a = mk('a'), b = mk('b');
+    const opt = new NAdam([a, b]);
+    opt.step();
+    (opt.state.get(a) as Record<string, number>).muProduct = 0.5;
+    b.grad = new Float32Array(9);
+    expect(caught(() => opt.step())).toMatchObject({
+      argument: 'grads', index: 1, problem: ['has length 9, ', { argument: 'params', index: 1 }, ' has length 8'],
+      param: { group: 0, index: 1, name: 'b' },
+    });
+  });
+
+  it('from a functional call: the same fields, no parameter; a type error stays a TypeError', () => {
+    const x = [new Float32Array(4)];
+    const error = caught(() => functional.sgd(x, [new Float64Array(4) as never], null, SGD_OPTIONS));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toMatchObject({ message: 'grads[0] must be a Float32Array', argument: 'grads', index: 0 });
+    expect((error as { param?: unknown }).param).toBeUndefined();
+    const shared = new Float32Array(8);
+    expect(caught(() => functional.sgd([shared.subarray(0, 4)], [shared.subarray(2, 6)], null, SGD_OPTIONS))).toMatchObject({
+      argument: 'grads', index: 0, problem: ['overlaps ', { argument: 'params', index: 0 }, ' in memory; the update would corrupt one of them'],
+    });
+  });
 });
 
 describe('the pool: parts go to whichever thread claims them, the results stay the same', () => {
@@ -197,3 +236,15 @@ describe('the pool: parts go to whichever thread claims them, the results stay t
     xs.forEach((x, i) => expect(x.every((v) => v === 32), `tensor ${i}`).toBe(true));
   });
 });
+
+const SGD_OPTIONS = { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
+
+/** What `f` throws. */
+function caught(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}

@@ -249,3 +249,34 @@ describe('fused-optim/tfjs on a backend it reaches by copies', () => {
     expect(warnings.filter((m) => m.includes("'cpu-copy' backend")).length).toBe(1);
   });
 });
+
+describe('fused-optim/tfjs new values on the cpu backend', () => {
+  beforeAll(() => useTfBackend('cpu'));
+
+  it('a large variable gets a new array of its own each step (not zero-filled, but every element written)', () => {
+    const n = (1 << 14) + 3;
+    const init = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 100);
+    const grad = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => Math.cos(i)));
+    const expected = (() => {
+      const v = tf.variable(tf.tensor1d(init));
+      tf.train.sgd(0.5).applyGradients({ [v.name]: grad });
+      const out = Float32Array.from(v.dataSync());
+      v.dispose();
+      return out;
+    })();
+    const v = tf.variable(tf.tensor1d(init));
+    const old = v.dataSync();
+    const opt = train.sgd(0.5);
+    opt.applyGradients({ [v.name]: grad });
+    const now = v.dataSync() as Float32Array;
+    expect(now).not.toBe(old);
+    // Its own ArrayBuffer, exactly its size: never a slab of Node's shared Buffer pool.
+    expect(now.byteOffset).toBe(0);
+    expect(now.buffer.byteLength).toBe(4 * n);
+    expectClose(now, expected, 0, 'sgd step');
+    // The old value (an array user code may still hold) is untouched.
+    expectClose(old, init, 0, 'old value');
+    opt.dispose();
+    tf.dispose([v, grad]);
+  });
+});

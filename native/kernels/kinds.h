@@ -1,47 +1,65 @@
 // Every element-wise update the addon offers, declared once: its per-step scalars (in the
 // order the Float64Array from JS carries them) and its streams (the tensor lists it reads or
 // writes, optionally enabled by a flag scalar). The addon validates and splits work from these
-// tables; JS packs scalars by the names exported from here, so the two sides cannot drift.
+// tables. src/backend/kinds.ts declares the same table for JS, and compares it at load time
+// with the addon's and the wasm module's copies (kinds(), fo_kinds()): a build from other
+// sources is refused, naming the kind and the field that differ.
 #pragma once
 #include <cstddef>
 
-// X(name) per scalar. Flags (has*, amsgrad, ...) are 0 or 1.
+// X(name, domain) per scalar, domain being what the addon accepts (besides being finite):
+//   real      any value
+//   flag      0 or 1: the kernels branch on it, and it can enable a stream
+//   decay     0, 1 or 2: the Adam family's weight decay (none, L2, decoupled)
+//   positive  > 0 (LAMB's eps: zero-padded tail lanes divide by it)
 #define FUSED_ADAM_SCALARS(X) \
-  X(gradScale) X(l2) X(paramDecay) X(oneMinusBeta1) X(beta2) X(oneMinusBeta2) X(stepSize) X(bc2Sqrt) X(eps) \
-  X(decay) X(amsgrad)
+  X(gradScale, real) X(l2, real) X(paramDecay, real) X(oneMinusBeta1, real) X(beta2, real) \
+  X(oneMinusBeta2, real) X(stepSize, real) X(bc2Sqrt, real) X(eps, real) X(decay, decay) X(amsgrad, flag)
 #define FUSED_SGD_SCALARS(X) \
-  X(gradScale) X(weightDecay) X(hasWeightDecay) X(momentum) X(oneMinusDampening) X(lr) X(hasMomentum) \
-  X(nesterov) X(firstStep)
-#define FUSED_ADAGRAD_SCALARS(X) X(gradScale) X(weightDecay) X(hasWeightDecay) X(clr) X(eps)
+  X(gradScale, real) X(weightDecay, real) X(hasWeightDecay, flag) X(momentum, real) \
+  X(oneMinusDampening, real) X(lr, real) X(hasMomentum, flag) X(nesterov, flag) X(firstStep, flag)
+#define FUSED_ADAGRAD_SCALARS(X) \
+  X(gradScale, real) X(weightDecay, real) X(hasWeightDecay, flag) X(clr, real) X(eps, real)
 #define FUSED_RMSPROP_SCALARS(X) \
-  X(gradScale) X(weightDecay) X(hasWeightDecay) X(alpha) X(oneMinusAlpha) X(eps) X(lr) X(momentum) \
-  X(hasMomentum) X(centered)
-#define FUSED_ADADELTA_SCALARS(X) X(gradScale) X(weightDecay) X(hasWeightDecay) X(rho) X(oneMinusRho) X(eps) X(lr)
+  X(gradScale, real) X(weightDecay, real) X(hasWeightDecay, flag) X(alpha, real) X(oneMinusAlpha, real) \
+  X(eps, real) X(lr, real) X(momentum, real) X(hasMomentum, flag) X(centered, flag)
+#define FUSED_ADADELTA_SCALARS(X) \
+  X(gradScale, real) X(weightDecay, real) X(hasWeightDecay, flag) X(rho, real) X(oneMinusRho, real) \
+  X(eps, real) X(lr, real)
 #define FUSED_ADAMAX_SCALARS(X) \
-  X(gradScale) X(weightDecay) X(hasWeightDecay) X(oneMinusBeta1) X(beta2) X(eps) X(clr)
+  X(gradScale, real) X(weightDecay, real) X(hasWeightDecay, flag) X(oneMinusBeta1, real) X(beta2, real) \
+  X(eps, real) X(clr, real)
 #define FUSED_NADAM_SCALARS(X) \
-  X(gradScale) X(weightDecay) X(hasWeightDecay) X(oneMinusBeta1) X(beta2) X(oneMinusBeta2) X(bc2) X(eps) \
-  X(gradStep) X(avgStep)
+  X(gradScale, real) X(weightDecay, real) X(hasWeightDecay, flag) X(oneMinusBeta1, real) X(beta2, real) \
+  X(oneMinusBeta2, real) X(bc2, real) X(eps, real) X(gradStep, real) X(avgStep, real)
 #define FUSED_RADAM_SCALARS(X) \
-  X(gradScale) X(weightDecay) X(hasWeightDecay) X(oneMinusBeta1) X(beta2) X(oneMinusBeta2) X(bc1) X(bc2Sqrt) \
-  X(eps) X(lr) X(rect) X(rectified)
-#define FUSED_LION_SCALARS(X) X(gradScale) X(paramDecay) X(lr) X(beta1) X(oneMinusBeta1) X(beta2) X(oneMinusBeta2)
+  X(gradScale, real) X(weightDecay, real) X(hasWeightDecay, flag) X(oneMinusBeta1, real) X(beta2, real) \
+  X(oneMinusBeta2, real) X(bc1, real) X(bc2Sqrt, real) X(eps, real) X(lr, real) X(rect, real) \
+  X(rectified, flag)
+#define FUSED_LION_SCALARS(X) \
+  X(gradScale, real) X(paramDecay, real) X(lr, real) X(beta1, real) X(oneMinusBeta1, real) X(beta2, real) \
+  X(oneMinusBeta2, real)
 #define FUSED_LAMB_SCALARS(X) \
-  X(gradScale) X(oneMinusBeta1) X(beta2) X(oneMinusBeta2) X(bc1) X(bc2) X(eps) X(weightDecay) X(hasWeightDecay) X(lr)
-#define FUSED_LOOKAHEAD_SCALARS(X) X(alpha)
-#define FUSED_SCALE_SCALARS(X) X(factor)
-#define FUSED_ACCUMULATE_SCALARS(X) X(scale)
-#define FUSED_CLAMP_SCALARS(X) X(clipValue)
-#define FUSED_PROBE_SCALARS(X) X(unused)
+  X(gradScale, real) X(oneMinusBeta1, real) X(beta2, real) X(oneMinusBeta2, real) X(bc1, real) X(bc2, real) \
+  X(eps, positive) X(weightDecay, real) X(hasWeightDecay, flag) X(lr, real)
+#define FUSED_LOOKAHEAD_SCALARS(X) X(alpha, real)
+#define FUSED_SCALE_SCALARS(X) X(factor, real)
+#define FUSED_ACCUMULATE_SCALARS(X) X(scale, real)
+#define FUSED_CLAMP_SCALARS(X) X(clipValue, real)
+#define FUSED_PROBE_SCALARS(X) X(unused, real)
 // TensorFlow.js's formulas (tf.train.*), for fused-optim/tfjs: the operations of tfjs-core's
 // optimizers in their order, so a fused step follows tf.train's trajectory.
 #define FUSED_TF_ADAM_SCALARS(X) \
-  X(gradScale) X(beta1) X(oneMinusBeta1) X(beta2) X(oneMinusBeta2) X(oneMinusAccBeta1) X(oneMinusAccBeta2) X(eps) X(lr)
-#define FUSED_TF_ADAGRAD_SCALARS(X) X(gradScale) X(eps) X(lr)
-#define FUSED_TF_ADADELTA_SCALARS(X) X(gradScale) X(rho) X(oneMinusRho) X(eps) X(lr)
-#define FUSED_TF_ADAMAX_SCALARS(X) X(gradScale) X(beta1) X(oneMinusBeta1) X(beta2) X(eps) X(stepSize)
+  X(gradScale, real) X(beta1, real) X(oneMinusBeta1, real) X(beta2, real) X(oneMinusBeta2, real) \
+  X(oneMinusAccBeta1, real) X(oneMinusAccBeta2, real) X(eps, real) X(lr, real)
+#define FUSED_TF_ADAGRAD_SCALARS(X) X(gradScale, real) X(eps, real) X(lr, real)
+#define FUSED_TF_ADADELTA_SCALARS(X) \
+  X(gradScale, real) X(rho, real) X(oneMinusRho, real) X(eps, real) X(lr, real)
+#define FUSED_TF_ADAMAX_SCALARS(X) \
+  X(gradScale, real) X(beta1, real) X(oneMinusBeta1, real) X(beta2, real) X(eps, real) X(stepSize, real)
 #define FUSED_TF_RMSPROP_SCALARS(X) \
-  X(gradScale) X(alpha) X(oneMinusAlpha) X(momentum) X(eps) X(lr) X(centered)
+  X(gradScale, real) X(alpha, real) X(oneMinusAlpha, real) X(momentum, real) X(eps, real) X(lr, real) \
+  X(centered, flag)
 
 // S(name, written, enabledBy): enabledBy is a flag scalar's name, or `always`.
 #define FUSED_ADAM_STREAMS(S) \
@@ -74,7 +92,7 @@
 // State streams whose values are never negative (second moments, sums of squares). With
 // stateDtype 'int8' they use the unsigned quantization map; every other state stream (each
 // stream after param and grad) uses the signed one. src/backend/state-format.ts: UNSIGNED_STATE.
-#define FUSED_UNSIGNED_STATE(U) U(expAvgSq) U(maxExpAvgSq) U(sum) U(squareAvg) U(expInf) U(accDelta)
+#define FUSED_UNSIGNED_STATE(U) U(expAvgSq) U(maxExpAvgSq) U(sum) U(squareAvg) U(expInf) U(accDelta) U(v) U(u) U(accumulator) U(ms) U(accumGrad) U(accumUpdate)
 
 // K(kind, SCALARS, STREAMS): the element-wise kinds with a plain one-pass kernel. LAMB has two
 // passes and a per-tensor trust ratio between them, so it has its own entry points.
@@ -102,7 +120,7 @@
 namespace fused {
 
 // One struct of doubles per kind, fields in declaration order: AdamScalars, SgdScalars, ...
-#define FUSED_FIELD(name) double name;
+#define FUSED_FIELD(name, domain) double name;
 #define FUSED_STRUCT(kind, SCALARS, STREAMS) \
   struct kind##_scalars {                    \
     SCALARS(FUSED_FIELD)                     \

@@ -10,15 +10,14 @@ namespace {
 const fused::KernelTable& k() { return fused::wasm::table(); }
 }  // namespace
 
-// The kinds as JSON, from the same declarations the addon uses: scalars in packing order,
-// streams with whether they are written and the flag that enables them.
+// The kinds, from the same declarations the addon uses, for src/backend/wasm.ts to compare with
+// its own table: a line per kind ("kind adam"), then one per scalar in packing order
+// ("scalar eps real") and one per stream ("stream param 1 always": written, enabled by).
 #define FUSED_Q(x) #x
-#define FUSED_JSON_SCALAR(name) "\"" FUSED_Q(name) "\","
-#define FUSED_JSON_STREAM(name, written, enabledBy) \
-  "{\"name\":\"" FUSED_Q(name) "\",\"written\":" FUSED_Q(written) ",\"enabledBy\":\"" FUSED_Q(enabledBy) "\"},"
-#define FUSED_JSON_KIND(kind, SCALARS, STREAMS) \
-  "\"" FUSED_Q(kind) "\":{\"scalars\":[" SCALARS(FUSED_JSON_SCALAR) "\"\"],\"streams\":[" STREAMS(FUSED_JSON_STREAM) "{}]},"
-static const char kKinds[] = "{" FUSED_STEP_KINDS(FUSED_JSON_KIND) FUSED_JSON_KIND(lamb, FUSED_LAMB_SCALARS, FUSED_LAMB_STREAMS) "\"\":{}}";
+#define FUSED_LINE_SCALAR(name, domain) "scalar " FUSED_Q(name) " " FUSED_Q(domain) "\n"
+#define FUSED_LINE_STREAM(name, written, enabledBy) "stream " FUSED_Q(name) " " FUSED_Q(written) " " FUSED_Q(enabledBy) "\n"
+#define FUSED_LINE_KIND(kind, SCALARS, STREAMS) "kind " FUSED_Q(kind) "\n" SCALARS(FUSED_LINE_SCALAR) STREAMS(FUSED_LINE_STREAM)
+static const char kKinds[] = FUSED_STEP_KINDS(FUSED_LINE_KIND) FUSED_LINE_KIND(lamb, FUSED_LAMB_SCALARS, FUSED_LAMB_STREAMS);
 
 FUSED_EXPORT(fo_kinds) const char* fo_kinds() { return kKinds; }
 

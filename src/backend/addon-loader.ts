@@ -1,10 +1,13 @@
 // Which native addon file to load. In order: the file FUSED_OPTIM_ADDON names, a local build
 // (`npx fused-optim build` → build/Release), the prebuild shipped for this platform
-// (prebuilds/<platform>-<arch>/, glibc only). Every candidate not used is recorded with the reason,
-// for backendInfo() and the fallback message.
+// (prebuilds/<platform>-<arch>/, glibc only). A file is used only if it is a fused-optim addon
+// whose table of kernel kinds is this package's (src/backend/kinds.ts): an addon built from
+// other sources would read scalars it was never given. Every candidate not used is recorded with
+// the reason, for backendInfo() and the fallback message.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { kindTableMismatch } from './kinds';
 import type { Addon } from './native';
 import { packageRoot } from './package-root';
 
@@ -40,26 +43,39 @@ export function onMusl(): boolean {
   }
 }
 
-function tryLoad(file: string, root: string | null): Addon | string {
+/** Loads a .node file (require: through its cache, ESM and CJS share one instance). */
+export type AddonRequire = (file: string, root: string | null) => unknown;
+
+const requireAddon: AddonRequire = (file, root) => createRequire(join(root ?? process.cwd(), 'package.json'))(file);
+
+/** Why a loaded module cannot serve as the addon, or undefined when it can. */
+export function unusableAddon(module: unknown): string | undefined {
+  const addon = module as Partial<Addon>;
+  for (const name of ['info', 'kinds', 'step', 'stepAsync', 'pin', 'reduce', 'selectIsa', 'setThreads', 'wake'] as const)
+    if (typeof addon[name] !== 'function') return `not a fused-optim addon (no ${name}())`;
+  const mismatch = kindTableMismatch((addon as Addon).kinds(), 'the addon');
+  return mismatch === undefined ? undefined : `built from other kernel sources (${mismatch}); rebuild it: npx fused-optim build`;
+}
+
+function tryLoad(file: string, root: string | null, load: AddonRequire): Addon | string {
   if (!existsSync(file)) return 'not found';
-  // require() would run a .js or parse a .json; through its cache, ESM and CJS share one instance
+  // require() would run a .js or parse a .json
   if (!file.endsWith('.node')) return 'not a .node file';
   try {
-    const addon = createRequire(join(root ?? process.cwd(), 'package.json'))(file) as Partial<Addon>;
-    for (const name of ['info', 'kinds', 'step', 'stepAsync', 'pin', 'reduce', 'selectIsa', 'setThreads', 'wake'] as const)
-      if (typeof addon[name] !== 'function') return `not a fused-optim addon (no ${name}())`;
-    return addon as Addon;
+    const addon = load(file, root);
+    return unusableAddon(addon) ?? (addon as Addon);
   } catch (e) {
     // dlopen errors repeat the path; the candidate's name already says it
     return (e instanceof Error ? e.message : String(e)).split(file).join('').replace(/^[\s:]+/, '') || 'failed to load';
   }
 }
 
-export function loadAddon(env: NodeJS.ProcessEnv = process.env): AddonLoad {
+/** `load` stands in for require() in tests. */
+export function loadAddon(env: NodeJS.ProcessEnv = process.env, load: AddonRequire = requireAddon): AddonLoad {
   const skipped: string[] = [];
   const root = packageRoot();
   const attempt = (source: AddonSource, file: string, label: string): AddonLoad | null => {
-    const addon = tryLoad(file, root);
+    const addon = tryLoad(file, root, load);
     if (typeof addon !== 'string') return { addon, file, source, skipped };
     skipped.push(`${label}: ${addon}`);
     return null;

@@ -1,12 +1,7 @@
 import { onResizableBuffer } from './engine';
+import { KINDS, type KindLayout, packScalars, scalarCount } from './kinds';
 import { lengthsHold } from './stream-cache';
-import { type Backend, type Kind, REDUCE_OP_CODES, type StreamCache } from './types';
-
-interface KindLayout {
-  index: number;
-  scalars: string[];
-  streams: { name: string; written: boolean; enabledBy: string }[];
-}
+import { type Backend, type KernelScalars, type Kind, REDUCE_OP_CODES, type StreamCache } from './types';
 
 /** What fused_optim.node exports (native/addon.cpp); addon-loader.ts finds the file. */
 export interface Addon {
@@ -43,15 +38,14 @@ export function nativeBackend(addon: Addon): NativeBackend {
     if (cache.handle !== undefined && !lengthsHold(cache)) cache.handle = undefined;
     return (cache.handle ??= addon.pin(index, streams)) as object;
   };
+  // The addon's table matches KINDS (addon-loader.ts checked it); only its indices are its own.
   const layouts = addon.kinds();
-  // One reusable Float64Array per kind: scalars are packed by the names the addon declares.
-  const packed = new Map<string, Float64Array>();
-  for (const [kind, layout] of Object.entries(layouts)) packed.set(kind, new Float64Array(layout.scalars.length));
-  const pack = (kind: Kind, scalars: object): Float64Array => {
-    const layout = layouts[kind];
+  // One reusable Float64Array per kind.
+  const packed = new Map<Kind, Float64Array>();
+  for (const kind of Object.keys(KINDS) as Kind[]) packed.set(kind, new Float64Array(scalarCount(kind)));
+  const pack = <K extends Kind>(kind: K, scalars: KernelScalars[K]): Float64Array => {
     const out = packed.get(kind) as Float64Array;
-    const values = scalars as Record<string, number | boolean>;
-    for (let i = 0; i < layout.scalars.length; i++) out[i] = +values[layout.scalars[i]];
+    packScalars(kind, scalars, out);
     return out;
   };
   return {

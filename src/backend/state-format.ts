@@ -34,7 +34,7 @@ export const SIGNED_NAN = 0x80;
 export const UNSIGNED_NAN = 0x01;
 
 /** State streams that are never negative: they use the unsigned map (native/kernels/kinds.h: FUSED_UNSIGNED_STATE). */
-export const UNSIGNED_STATE: ReadonlySet<string> = new Set(['expAvgSq', 'maxExpAvgSq', 'sum', 'squareAvg', 'expInf', 'accDelta']);
+export const UNSIGNED_STATE: ReadonlySet<string> = new Set(['expAvgSq', 'maxExpAvgSq', 'sum', 'squareAvg', 'expInf', 'accDelta', 'v', 'u', 'accumulator', 'ms', 'accumGrad', 'accumUpdate']);
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

@@ -9,13 +9,8 @@ import { join } from 'node:path';
 import { tensorLength, tensorSlice, typedSlice } from './engine';
 import { packageRoot } from './package-root';
 import { UNSIGNED_STATE } from './state-format';
+import { type KindLayout, kindTableMismatch, packScalars } from './kinds';
 import { type Backend, type KernelScalars, type KernelStreams, type Kind, REDUCE_OP_CODES, type StoredFields } from './types';
-
-interface KindLayout {
-  index: number;
-  scalars: string[];
-  streams: { name: string; written: boolean }[];
-}
 
 // The little of the WebAssembly API used here (the project's TS lib has no DOM types).
 interface WasmApi {
@@ -74,25 +69,11 @@ function wasmBackend(w: Exports): Backend {
   const slice = (k: number) => slicesAt + k * CHUNK * 4;
 
   const kindsAt = w.fo_kinds();
-  const kindsJson = new TextDecoder().decode(bytes.subarray(kindsAt, bytes.indexOf(0, kindsAt)));
-  const layouts: Record<string, KindLayout> = {};
-  Object.entries(JSON.parse(kindsJson) as Record<string, { scalars: string[]; streams: { name?: string; written?: number }[] }>)
-    .filter(([kind]) => kind !== '')
-    .forEach(([kind, { scalars, streams }], index) => {
-      layouts[kind] = {
-        index,
-        scalars: scalars.filter((s) => s !== ''),
-        streams: streams.filter((s) => s.name !== undefined).map((s) => ({ name: s.name as string, written: s.written === 1 })),
-      };
-    });
-
+  const layouts = parseKinds(new TextDecoder().decode(bytes.subarray(kindsAt, bytes.indexOf(0, kindsAt))));
+  const mismatch = kindTableMismatch(layouts, 'the wasm module');
+  if (mismatch !== undefined) throw new Error(`${WASM_FILE} was built from other kernel sources: ${mismatch}`);
   for (const [kind, layout] of Object.entries(layouts))
     if (layout.streams.length > MAX_STREAMS) throw new Error(`wasm kind ${kind} has ${layout.streams.length} streams, more than ${MAX_STREAMS}`);
-
-  const pack = (layout: KindLayout, scalars: object) => {
-    const values = scalars as Record<string, number | boolean>;
-    layout.scalars.forEach((name, i) => (f64[scalarsAt / 8 + i] = +values[name]));
-  };
 
   /**
    * Runs `call(n)` over every slice of every tensor with the slices of the streams in `reads`
@@ -167,7 +148,7 @@ function wasmBackend(w: Exports): Backend {
     const layout = layouts[kind];
     const byName = streams as unknown as Record<string, Float32Array[] | null | undefined>;
     const lists = layout.streams.map((s) => byName[s.name] ?? null);
-    pack(layout, scalars);
+    packScalars(kind, scalars, f64, scalarsAt / 8);
     const stored = streams as unknown as Record<string, unknown> & StoredFields;
     if (stored.stateFormat) return stepStored(layout, stored);
     if (kind !== 'lamb') {
@@ -223,4 +204,17 @@ function wasmBackend(w: Exports): Backend {
     },
     prepare() {},
   };
+}
+
+/** fo_kinds()'s text: "kind <name>", then "scalar <name> <domain>" and "stream <name> <written> <enabledBy>" lines. */
+export function parseKinds(text: string): Record<string, KindLayout> {
+  const layouts: Record<string, KindLayout> = {};
+  let current: KindLayout | undefined;
+  for (const line of text.split('\n')) {
+    const [what, name, a, b] = line.split(' ');
+    if (what === 'kind') current = layouts[name] = { index: Object.keys(layouts).length, scalars: [], streams: [] };
+    else if (what === 'scalar') current?.scalars.push({ name, domain: a });
+    else if (what === 'stream') current?.streams.push({ name, written: a === '1', enabledBy: b });
+  }
+  return layouts;
 }

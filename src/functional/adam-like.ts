@@ -1,7 +1,8 @@
 // What every Adam-like update (Adam, AdamW, Adamax, NAdam, RAdam, LAMB) checks the same way:
 // the step count, the betas, eps, and params/grads plus two moment lists.
 import type { StreamCache } from '../backend/types';
-import { checkBeta, checkOptions, checkStep, checkStreams, type CommonOptions, commonScalars } from './plan';
+import { checkBeta, checkOptions, checkStep, type CommonOptions, commonScalars } from './common-options';
+import { checkStreams } from './stream-check';
 import { checkNumber, type NumberRule } from './validate';
 
 export interface AdamLikeCallOptions extends CommonOptions {

@@ -4,7 +4,7 @@
 import {
   bf16Bits, bf16Value, blockCount, DEFAULT_BLOCK_SIZE, dequantize, quantize, type StateDtype,
 } from '../backend/state-format';
-import { checkBlockSize, checkStateDtype, storedLayout, type StoredArgs } from './plan';
+import { checkBlockSize, checkStateDtype, storedLayout, type StoredArgs } from './stored-layout';
 import { isFloat32Array, typeTagOf } from './validate';
 
 /** One tensor's int8 state: a code per element, a float32 absmax per block (src/backend/state-format.ts). */

@@ -6,11 +6,13 @@ import {
   isDetached, isFloat32Array, lengthGetterIntact, onChangeableBuffer, onResizableBuffer, plainView, privateView, tensorBuffer, tensorByteLength,
   tensorByteOffset, tensorLength, tensorSlice, type TensorType, typedSlice, typeTagOf,
 } from '../backend/engine';
+import { TensorRangeError, type TensorRef, TensorTypeError } from './tensor-error';
 
 // Engine intrinsics are re-exported for the layers above, which check arguments with them.
 export { isFloat32Array, lengthGetterIntact, onChangeableBuffer, onResizableBuffer, privateView, tensorLength, tensorSlice, typedSlice, typeTagOf };
 export type { TensorType };
 
+/** What a number option must be; one rule type for every layer's checks. */
 export interface NumberRule {
   min?: number;
   max?: number;
@@ -18,24 +20,31 @@ export interface NumberRule {
   minExclusive?: boolean;
   /** max itself is not allowed */
   maxExclusive?: boolean;
-  integer?: boolean;
+  /** An integer; 'safe': one a double holds exactly (Number.isSafeInteger). */
+  integer?: boolean | 'safe';
 }
 
-function describe(rule: NumberRule): string {
+/** The rule in words: 'a finite number >= 0 and < 1', 'an integer >= 1'. */
+export function describeRule(rule: NumberRule): string {
   const parts: string[] = [];
   if (rule.min !== undefined) parts.push(`${rule.minExclusive ? '>' : '>='} ${rule.min}`);
   if (rule.max !== undefined) parts.push(`${rule.maxExclusive ? '<' : '<='} ${rule.max}`);
   return `${rule.integer ? 'an integer' : 'a finite number'}${parts.length ? ' ' + parts.join(' and ') : ''}`;
 }
 
+/** Whether a number follows the rule: finite, an integer if asked, within the bounds. */
+export function meetsRule(value: number, rule: NumberRule): boolean {
+  return (
+    Number.isFinite(value) &&
+    (!rule.integer || (rule.integer === 'safe' ? Number.isSafeInteger(value) : Number.isInteger(value))) &&
+    (rule.min === undefined || (rule.minExclusive ? value > rule.min : value >= rule.min)) &&
+    (rule.max === undefined || (rule.maxExclusive ? value < rule.max : value <= rule.max))
+  );
+}
+
 export function checkNumber(name: string, value: unknown, rule: NumberRule = {}): number {
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
-  const ok =
-    Number.isFinite(value) &&
-    (!rule.integer || Number.isInteger(value)) &&
-    (rule.min === undefined || (rule.minExclusive ? value > rule.min : value >= rule.min)) &&
-    (rule.max === undefined || (rule.maxExclusive ? value < rule.max : value <= rule.max));
-  if (!ok) throw new RangeError(`${name} must be ${describe(rule)}, got ${value}`);
+  if (!meetsRule(value, rule)) throw new RangeError(`${name} must be ${describeRule(rule)}, got ${value}`);
   return value;
 }
 
@@ -62,8 +71,8 @@ export function checkTensorList(
   for (let i = 0; i < count; i++) {
     // Stored state (Uint16Array, Uint8Array) goes through the same checks, typed as the float lists.
     const t = list[i] as Float32Array;
-    if (typeTagOf(t) !== type) throw new TypeError(`${name}[${i}] must be a ${type}`);
-    if (isDetached(t)) throw new TypeError(`${name}[${i}] has a detached buffer`);
+    if (typeTagOf(t) !== type) throw new TensorTypeError(name, i, [`must be a ${type}`]);
+    if (isDetached(t)) throw new TensorTypeError(name, i, ['has a detached buffer']);
     copy[i] = plainView(t);
   }
   if (like !== undefined) {
@@ -71,10 +80,13 @@ export function checkTensorList(
       throw new RangeError(`${name} has ${count} tensors, ${like.name} has ${like.list.length}`);
     for (let i = 0; i < count; i++) {
       const n = tensorLength(copy[i]), m = tensorLength(like.list[i]);
+      const partner = { argument: like.name, index: i };
       // An int8 state's absmax list: one scale per block of its tensor.
       if (blockSize !== undefined && n !== Math.ceil(m / blockSize))
-        throw new RangeError(`${name}[${i}] has length ${n}, ${like.name}[${i}] (length ${m}) has ${Math.ceil(m / blockSize)} blocks of ${blockSize}`);
-      if (blockSize === undefined && n !== m) throw new RangeError(`${name}[${i}] has length ${n}, ${like.name}[${i}] has length ${m}`);
+        throw new TensorRangeError(name, i, [
+          `has length ${n}, `, partner, ` (length ${m}) has ${Math.ceil(m / blockSize)} blocks of ${blockSize}`,
+        ]);
+      if (blockSize === undefined && n !== m) throw new TensorRangeError(name, i, [`has length ${n}, `, partner, ` has length ${m}`]);
     }
   }
   return copy;
@@ -83,7 +95,7 @@ export function checkTensorList(
 interface Span {
   start: number;
   end: number;
-  label: string;
+  tensor: TensorRef;
   writable: boolean;
 }
 
@@ -100,7 +112,7 @@ export function checkNoOverlap(lists: { name: string; list: Float32Array[]; writ
       const a = list[i];
       if (tensorLength(a) === 0) continue;
       const start = tensorByteOffset(a);
-      const span = { start, end: start + tensorByteLength(a), label: `${name}[${i}]`, writable };
+      const span = { start, end: start + tensorByteLength(a), tensor: { argument: name, index: i }, writable };
       const buffer = tensorBuffer(a);
       const spans = byBuffer.get(buffer);
       if (spans === undefined) byBuffer.set(buffer, [span]);
@@ -120,7 +132,7 @@ export function checkNoOverlap(lists: { name: string; list: Float32Array[]; writ
     for (let k = 1; k < spans.length; k++) {
       const s = spans[k];
       const hit = s.writable ? (s.start < reach.end ? reach : null) : writableReach && s.start < writableReach.end ? writableReach : null;
-      if (hit) throw new RangeError(`${s.label} overlaps ${hit.label} in memory; the update would corrupt one of them`);
+      if (hit) throw new TensorRangeError(s.tensor.argument, s.tensor.index, ['overlaps ', hit.tensor, ' in memory; the update would corrupt one of them']);
       if (s.end > reach.end) reach = s;
       if (s.writable && (writableReach === null || s.end > writableReach.end)) writableReach = s;
     }

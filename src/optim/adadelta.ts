@@ -1,9 +1,63 @@
-import { planAdadelta } from '../functional/adadelta';
+// Adadelta (Zeiler, 2012), as torch.optim.Adadelta: the functional form (adadelta) and the
+// class. Per element, with g the gradient times gradScale (negated to maximize):
+//   g ← g + λ·θ
+//   v ← ρ·v + (1 − ρ)·g²
+//   Δ = √(u + ε) / √(v + ε) · g
+//   u ← ρ·u + (1 − ρ)·Δ²
+//   θ ← θ − lr·Δ
+// Kernel: native/kernels/adadelta.cpp, specified by src/backend/js/adadelta.ts.
+import type { StreamCache } from '../backend/types';
+import { checkOptions, type CommonOptions, commonScalars } from '../functional/common-options';
+import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
+import { checkStreams } from '../functional/stream-check';
 import { checkNumber } from '../functional/validate';
-import { checkCommon } from './adam';
-import type { Run } from '../functional/plan';
-import { Optimizer, withOptions, type ParamGroup, type Parameter } from './optimizer';
+import { checkCommon, groupOptionsWith } from './option-checks';
+import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { zeros } from './state';
+
+export interface AdadeltaCallOptions extends CommonOptions {
+  /** Decay of the running averages. */
+  rho: number;
+  /** Added inside the square roots. */
+  eps: number;
+}
+
+/** Adadelta over many tensors, as torch.optim.Adadelta. */
+export function planAdadelta(
+  params: Float32Array[],
+  grads: Float32Array[],
+  squareAvgs: Float32Array[],
+  accDeltas: Float32Array[],
+  options: AdadeltaCallOptions,
+  cache?: StreamCache,
+): PlannedUpdate {
+  checkOptions(options);
+  const { lr, weightDecay, gradScale } = commonScalars(options);
+  const rho = checkNumber('rho', options.rho, { min: 0, max: 1 });
+  const eps = checkNumber('eps', options.eps, { min: 0 });
+  const [param, grad, squareAvg, accDelta] = checkStreams([
+    { name: 'params', list: params, written: true },
+    { name: 'grads', list: grads, written: false },
+    { name: 'squareAvgs', list: squareAvgs, written: true },
+    { name: 'accDeltas', list: accDeltas, written: true },
+  ], cache);
+  return planKernelCall(
+    'adadelta',
+    { param, grad, squareAvg, accDelta },
+    { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, rho, oneMinusRho: 1 - rho, eps, lr },
+    cache,
+  );
+}
+
+export function adadelta(
+  params: Float32Array[],
+  grads: Float32Array[],
+  squareAvgs: Float32Array[],
+  accDeltas: Float32Array[],
+  options: AdadeltaCallOptions,
+): void {
+  planAdadelta(params, grads, squareAvgs, accDeltas, options)();
+}
 
 export interface AdadeltaOptions {
   /** Scales the update. Default 1.0. */
@@ -33,14 +87,14 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
   }
 
   /** @internal */
-  protected planGroup(g: ParamGroup & AdadeltaOptions, params: Parameter[], gradScale: number): Run {
+  protected planGroup(g: ParamGroup & AdadeltaOptions, params: Parameter[], gradScale: number): PlannedUpdate {
     return this.planByStep(
       g,
       params,
       ['squareAvg', 'accDelta'],
       (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['squareAvg', 'accDelta']) } : undefined),
-      (_, site) =>
-        planAdadelta(site.datas(), site.grads(), site.buffers('squareAvg'), site.buffers('accDelta'), withOptions(g, { gradScale }), site.cache),
+      (_, call) =>
+        planAdadelta(call.datas(), call.grads(), call.buffers('squareAvg'), call.buffers('accDelta'), groupOptionsWith(g, { gradScale }), call.cache),
     );
   }
 }

@@ -1,9 +1,116 @@
-import { planAdam } from '../functional/adam';
-import { checkBeta } from '../functional/plan';
+// Adam and AdamW, as torch.optim.Adam / AdamW: the functional form (adam, adamw) and the classes.
+// Per element, with g the gradient times gradScale (negated to maximize), t the step:
+//   Adam:  g ← g + λ·θ                    AdamW: θ ← θ·(1 − lr·λ)
+//   m ← β1·m + (1 − β1)·g
+//   v ← β2·v + (1 − β2)·g²                (amsgrad: v̂ ← max(v̂, v), used in place of v)
+//   θ ← θ − lr/(1 − β1^t) · m / (√v / √(1 − β2^t) + ε)
+// Kernel: native/kernels/adam.cpp, specified by src/backend/js/adam.ts.
+import { Decay, type StreamCache } from '../backend/types';
+import { type AdamLikeCallOptions, checkAdamLike } from '../functional/adam-like';
+import { checkOptions } from '../functional/common-options';
+import type { PlannedUpdate } from '../functional/planned-update';
+import { planKernelCall } from '../functional/planned-update';
+import { splitState, type StateTensor } from '../functional/stored';
+import { checkStateStreams, type StoredArgs } from '../functional/stored-layout';
 import { checkBoolean, checkNumber } from '../functional/validate';
-import type { Run } from '../functional/plan';
+import { checkBetas, checkCommon } from './option-checks';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
 import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
+
+export interface AdamCallOptions extends AdamLikeCallOptions {
+  /** Use the maximum of past second moments (needs maxExpAvgSqs). */
+  amsgrad: boolean;
+}
+
+/**
+ * Validates everything and computes the per-step scalars in double; returns the update, not
+ * yet run. Optimizers plan every group before running any, so a rejected step changes nothing.
+ */
+export function planAdam(
+  decoupled: boolean,
+  params: Float32Array[],
+  grads: Float32Array[],
+  expAvgs: Float32Array[],
+  expAvgSqs: Float32Array[],
+  maxExpAvgSqs: Float32Array[] | null,
+  options: AdamCallOptions,
+  cache?: StreamCache,
+  stored?: StoredArgs,
+): PlannedUpdate {
+  const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
+  const amsgrad = checkBoolean('amsgrad', options.amsgrad);
+  const { lists, fields } = checkStateStreams(
+    [
+      { name: 'params', list: params, written: true },
+      { name: 'grads', list: grads, written: false },
+      { name: 'expAvgs', list: expAvgs, written: true, stream: 'expAvg' },
+      { name: 'expAvgSqs', list: expAvgSqs, written: true, stream: 'expAvgSq' },
+      ...(amsgrad ? [{ name: 'maxExpAvgSqs', list: maxExpAvgSqs, written: true, stream: 'maxExpAvgSq' }] : []),
+    ],
+    cache,
+    stored,
+  );
+  const [param, grad, expAvg, expAvgSq, maxExpAvgSq] = lists;
+  const biasCorrection1 = 1 - beta1 ** step;
+  const biasCorrection2 = 1 - beta2 ** step;
+  return planKernelCall(
+    'adam',
+    Object.assign({ param, grad, expAvg, expAvgSq, maxExpAvgSq: amsgrad ? maxExpAvgSq : null }, fields),
+    {
+      gradScale,
+      l2: decoupled ? 0 : weightDecay,
+      paramDecay: decoupled ? 1 - lr * weightDecay : 1,
+      oneMinusBeta1: 1 - beta1,
+      beta2,
+      oneMinusBeta2: 1 - beta2,
+      stepSize: lr / biasCorrection1,
+      bc2Sqrt: Math.sqrt(biasCorrection2),
+      eps,
+      decay: weightDecay === 0 ? Decay.None : decoupled ? Decay.Decoupled : Decay.L2,
+      amsgrad,
+    },
+    cache,
+  );
+}
+
+/** One Adam update (L2 weight decay) over many tensors, as torch.optim.Adam (state in options.stateDtype). */
+export function adam(
+  params: Float32Array[],
+  grads: Float32Array[],
+  expAvgs: StateTensor[],
+  expAvgSqs: StateTensor[],
+  maxExpAvgSqs: StateTensor[] | null,
+  options: AdamCallOptions,
+): void {
+  runAdam(false, params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, options);
+}
+
+function runAdam(
+  decoupled: boolean,
+  params: Float32Array[],
+  grads: Float32Array[],
+  expAvgs: StateTensor[],
+  expAvgSqs: StateTensor[],
+  maxExpAvgSqs: StateTensor[] | null,
+  options: AdamCallOptions,
+): void {
+  checkOptions(options);
+  const { lists, stored } = splitState(options, { expAvgs, expAvgSqs, maxExpAvgSqs });
+  const s = lists as unknown as Record<string, Float32Array[]>;
+  planAdam(decoupled, params, grads, s.expAvgs, s.expAvgSqs, s.maxExpAvgSqs, options, undefined, stored)();
+}
+
+/** One AdamW update (decoupled weight decay) over many tensors, as torch.optim.AdamW. */
+export function adamw(
+  params: Float32Array[],
+  grads: Float32Array[],
+  expAvgs: StateTensor[],
+  expAvgSqs: StateTensor[],
+  maxExpAvgSqs: StateTensor[] | null,
+  options: AdamCallOptions,
+): void {
+  runAdam(true, params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, options);
+}
 
 export interface AdamOptions extends StoredStateOptions {
   /** Learning rate. Default 1e-3. */
@@ -24,20 +131,6 @@ const ADAM_DEFAULTS: AdamOptions = {
   lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...STORED_DEFAULTS,
 };
 
-export function checkBetas(where: string, betas: unknown): [number, number] {
-  if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`${where}.betas must be [beta1, beta2]`);
-  checkBeta(`${where}.betas[0]`, betas[0]);
-  checkBeta(`${where}.betas[1]`, betas[1]);
-  return betas as [number, number];
-}
-
-/** lr, weightDecay, maximize: checked for every optimizer's groups. */
-export function checkCommon(where: string, g: { lr: unknown; weightDecay?: unknown; maximize?: unknown }): void {
-  checkNumber(`${where}.lr`, g.lr, { min: 0 });
-  if (g.weightDecay !== undefined) checkNumber(`${where}.weightDecay`, g.weightDecay, { min: 0 });
-  if (g.maximize !== undefined) checkBoolean(`${where}.maximize`, g.maximize);
-}
-
 abstract class AdamFamily extends Optimizer<AdamOptions> {
   /** @internal */
   protected abstract readonly decoupled: boolean;
@@ -52,7 +145,7 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
   }
 
   /** @internal */
-  protected planGroup(g: ParamGroup & AdamOptions, params: Parameter[], gradScale: number): Run {
+  protected planGroup(g: ParamGroup & AdamOptions, params: Parameter[], gradScale: number): PlannedUpdate {
     const buffers = g.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
     return this.planByStep(
       g,
@@ -64,16 +157,16 @@ abstract class AdamFamily extends Optimizer<AdamOptions> {
         if (g.amsgrad && s.maxExpAvgSq === undefined) return { ...s, ...storedZeros(p, ['maxExpAvgSq'], formatFor(g, p)) };
         return undefined;
       },
-      (step, site, format) =>
+      (step, call, format) =>
         planAdam(
-          this.decoupled, site.datas(), site.grads(), site.buffers('expAvg'), site.buffers('expAvgSq'),
-          g.amsgrad ? site.buffers('maxExpAvgSq') : null,
+          this.decoupled, call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expAvgSq'),
+          g.amsgrad ? call.buffers('maxExpAvgSq') : null,
           {
             step, lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], eps: g.eps, weightDecay: g.weightDecay,
             amsgrad: g.amsgrad, maximize: g.maximize, gradScale,
           },
-          site.cache,
-          storedArgs(format, site, { expAvgs: 'expAvg', expAvgSqs: 'expAvgSq', ...(g.amsgrad ? { maxExpAvgSqs: 'maxExpAvgSq' } : {}) }),
+          call.cache,
+          storedArgs(format, call, { expAvgs: 'expAvg', expAvgSqs: 'expAvgSq', ...(g.amsgrad ? { maxExpAvgSqs: 'maxExpAvgSq' } : {}) }),
         ),
     );
   }

@@ -2,108 +2,24 @@
 // by parameter identity, exact state dicts. Subclasses only plan one group's update.
 import { getBackend } from '../backend';
 import type { StreamCache } from '../backend/types';
-import { andThen, type Run, runAll, runStep, runStepAsync, verifyCache } from '../functional/plan';
-import { checkBoolean, didYouMean, isFloat32Array, onResizableBuffer, tensorLength, typeTagOf } from '../functional/validate';
-import { blockCount } from '../backend/state-format';
-import { CallSite } from './call-site';
-import { parameterLength, StateMap } from './state';
-import { convertState, formatFor, formatOf, lockStateDtype, stateBytesOf, type StoredStateOptions } from './stored-state';
+import { addBookkeeping } from '../functional/bookkeeping';
+import type { PlannedUpdate } from '../functional/planned-update';
+import { runAll, runStep, runStepAsync } from '../functional/step-runner';
+import { verifyCache } from '../functional/stream-check';
+import { attachParam, isTensorListError } from '../functional/tensor-error';
+import { checkBoolean } from '../functional/validate';
+import { cloneEntries, cloneValue, deepFreeze, shallowState } from './clone';
+import { GroupCall } from './group-call';
+import { checkGradScale, checkGroupParams, checkKnownKeys, GROUP_EXTRAS, GroupKeyCheck } from './option-checks';
+import { firstOnResizableBuffer } from './resizable';
+import { StateMap } from './state';
+import { splitByStep } from './step-buckets';
+import { collectStateDict, loadStateDict, type StateDictHost } from './state-dict';
+import { formatOf, lockStateDtype, stateBytesOf, type StoredStateOptions } from './stored-state';
 import type { StateDtype } from '../backend/state-format';
 
 export type { ParamGroup, Parameter, ParamState, StateDict, StepOptions, ZeroGradOptions } from './types';
 import type { ParamGroup, Parameter, ParamState, StateDict, StepOptions, ZeroGradOptions } from './types';
-
-/**
- * A group's options with a few more: what `{ ...group, ...extra }` means, at a hundredth of its
- * cost. Node 20's V8 takes 2-4 µs to spread an object into a literal that adds properties
- * after it (measured: 2.5 µs for a parameter group plus two options), every step, every group.
- */
-export function withOptions<T extends object, E extends object>(group: T, extra: E): T & E {
-  return Object.assign({}, group, extra);
-}
-
-/** Keys a parameter group may carry besides the optimizer's options. */
-const GROUP_EXTRAS = ['params', 'name', 'initialLr'];
-
-/** Rejects option names the optimizer does not have: a misspelt option must not pass silently. */
-function checkKnownKeys(where: string, object: object, known: readonly string[]): void {
-  for (const key of Object.keys(object)) {
-    if (known.includes(key)) continue;
-    const near = didYouMean(key, known);
-    const hint = near ? ` (did you mean '${near}'?)` : ` (known: ${known.join(', ')})`;
-    throw new TypeError(`${where} has no option '${key}'${hint}`);
-  }
-}
-
-/**
- * Rejects the keys of a group that look like a misspelt option (another case, snake_case, a
- * typo): set after construction, the optimizer would never read them. Other keys are the
- * user's own business, as in PyTorch.
- */
-function checkMisspeltKeys(where: string, keys: readonly string[], known: readonly string[]): void {
-  for (const key of keys) {
-    if (known.includes(key)) continue;
-    const near = didYouMean(key, known);
-    if (near !== undefined)
-      throw new TypeError(`${where}.${key} is not an option of this optimizer and would be ignored (did you mean '${near}'?)`);
-  }
-}
-
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** The step's gradScale: finite and >= 0 (a negative one turns descent into ascent). */
-function checkGradScale(value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`gradScale must be a number, got ${typeof value}`);
-  if (!Number.isFinite(value))
-    throw new RangeError(
-      `gradScale must be a finite number >= 0, got ${value} (a non-finite scale, from clipCoefficient of a ` +
-        `gradient holding NaN or Infinity say, can skip the step instead: pass skipIfNonFinite: true)`,
-    );
-  if (value < 0) throw new RangeError(`gradScale must be a finite number >= 0, got ${value}`);
-  return value;
-}
-
-/** A shallow copy with array values copied too, leaving out undefined values (they mean "default"). */
-function cloneEntries(object: object): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(object)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, cloneValue(v)]),
-  );
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** A copy that no later change to `value` reaches: typed arrays, arrays and plain objects all the way down. */
-function cloneValue(value: unknown): unknown {
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return (value as Float32Array).slice();
-  if (Array.isArray(value)) return value.map(cloneValue);
-  if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = cloneValue(value[key]);
-    return out;
-  }
-  return value;
-}
-
-/** One parameter's state with its buffers shared, not copied (zeroCopyStateDict). */
-const shallowState = (s: ParamState): ParamState => ({ ...s });
 
 /**
  * What every optimizer of this package is: parameter groups, state keyed by parameter, step,
@@ -114,7 +30,7 @@ export abstract class Optimizer<Options extends object> {
   readonly defaults: Readonly<Options>;
   readonly paramGroups: Array<ParamGroup & Options> = [];
   readonly state: Map<Parameter, ParamState> = new StateMap();
-  private readonly sites = new WeakMap<ParamGroup, { list: CallSite[]; used: number }>();
+  private readonly calls = new WeakMap<ParamGroup, { list: GroupCall[]; used: number }>();
   /** The stream caches the step being planned uses (see verifyCache), with whose tensors they hold. */
   private planned: { cache: StreamCache; params: readonly Parameter[]; group: ParamGroup }[] = [];
   /** Elements of the largest backend call of the last step: whether the next may want the threads. */
@@ -127,14 +43,15 @@ export abstract class Optimizer<Options extends object> {
   protected readonly stateType: string = this.constructor.name;
   /** Option names and the other keys the optimizer reads from a group. */
   private readonly knownKeys: readonly string[];
-  /** Each group's keys when they were last checked (see checkMisspeltKeys). */
-  private readonly checkedKeys = new WeakMap<object, string[]>();
+  /** Refuses group keys that look like misspelt options. */
+  private readonly keyCheck: GroupKeyCheck;
 
   constructor(params: Parameter[] | ParamGroup[], defaults: Options, options: Partial<Options> = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
     checkKnownKeys('options', options, Object.keys(defaults));
     this.defaults = deepFreeze(cloneEntries({ ...defaults, ...cloneEntries(options) }) as Options);
     this.knownKeys = [...Object.keys(defaults), ...GROUP_EXTRAS];
+    this.keyCheck = new GroupKeyCheck(this.knownKeys);
     if (!Array.isArray(params)) throw new TypeError('params must be an array of parameters or parameter groups');
     if (params.length === 0) throw new RangeError('params is empty: the optimizer has nothing to update');
     if (params.some((p) => p === null || typeof p !== 'object'))
@@ -147,7 +64,7 @@ export abstract class Optimizer<Options extends object> {
   protected abstract checkGroup(group: ParamGroup & Options, where: string): void;
 
   /** Validates one group's update and returns it, unrun (see planAdam). @internal */
-  protected abstract planGroup(group: ParamGroup & Options, params: Parameter[], gradScale: number): Run;
+  protected abstract planGroup(group: ParamGroup & Options, params: Parameter[], gradScale: number): PlannedUpdate;
 
   /**
    * The usual shape of planGroup: creates missing state with `init` (installed only when the
@@ -156,7 +73,7 @@ export abstract class Optimizer<Options extends object> {
    * backend call per count, one per group in the usual case), plans one call per count, and
    * advances the counts after the calls ran. When the group's parameters, arrays and
    * state are those of its last step (the steady state of a training loop), the last step's
-   * call site and its lists are reused as they are.
+   * group call and its lists are reused as they are.
    * @internal
    */
   protected planByStep(
@@ -164,69 +81,55 @@ export abstract class Optimizer<Options extends object> {
     params: Parameter[],
     buffers: readonly string[],
     init: (p: Parameter, existing: ParamState | undefined) => ParamState | undefined,
-    planOne: (step: number, site: CallSite, format: StateDtype) => Run,
-  ): Run {
-    const sites = this.sitesFor(group);
-    // `init` leaves a state alone that has every buffer the step uses: when the site's own
+    planOne: (step: number, call: GroupCall, format: StateDtype) => PlannedUpdate,
+  ): PlannedUpdate {
+    const calls = this.groupCallsFor(group);
+    // `init` leaves a state alone that has every buffer the step uses: when the call's own
     // (validated) buffers are those, it need not be asked.
-    if (sites.used === 1) {
-      const site = sites.list[0];
-      if (site.holds(params, this.state as StateMap, buffers)) return this.planSite(group, site, planOne);
+    if (calls.used === 1) {
+      const call = calls.list[0];
+      if (call.holds(params, this.state as StateMap, buffers)) return this.planGroupCall(group, call, planOne);
     }
-    const fresh = new Map<Parameter, ParamState>();
-    // One backend call per step count and state format (int8 groups keep small tensors in float32).
-    const buckets = new Map<string, { params: Parameter[]; states: ParamState[] }>();
-    for (const p of params) {
-      const existing = this.state.get(p);
-      const created = init(p, existing);
-      if (created !== undefined) fresh.set(p, created);
-      const s = (created ?? existing) as ParamState;
-      const key = `${((s.step as number | undefined) ?? 0) + 1} ${formatOf(s)}`;
-      const bucket = buckets.get(key) ?? { params: [], states: [] };
-      bucket.params.push(p);
-      bucket.states.push(s);
-      buckets.set(key, bucket);
-    }
-    const runs = [...buckets.values()].map((b, i): Run => {
-      const site = (sites.list[i] ??= new CallSite());
-      site.reset(b.params, b.states);
-      return this.planSite(group, site, planOne);
+    const { buckets, fresh } = splitByStep(params, this.state, init);
+    const runs = buckets.map((b, i): PlannedUpdate => {
+      const call = (calls.list[i] ??= new GroupCall());
+      call.reset(b.params, b.states);
+      return this.planGroupCall(group, call, planOne);
     });
-    sites.used = runs.length;
-    // New state enters the optimizer only once its first update has run.
-    return (later) => andThen(runAll(runs, later), () => fresh.forEach((s, p) => this.state.set(p, s)), later);
+    calls.used = runs.length;
+    return (bookkeeping) => addBookkeeping(runAll(runs, bookkeeping), () => fresh.forEach((s, p) => this.state.set(p, s)), bookkeeping);
   }
 
-  private planSite(group: ParamGroup, site: CallSite, planOne: (step: number, site: CallSite, format: StateDtype) => Run): Run {
-    this.planned.push({ cache: site.cache, params: site.params, group });
-    const states = site.states;
+  private planGroupCall(group: ParamGroup, call: GroupCall, planOne: (step: number, call: GroupCall, format: StateDtype) => PlannedUpdate): PlannedUpdate {
+    this.planned.push({ cache: call.cache, params: call.params, group });
+    const states = call.states;
     const step = ((states[0].step as number | undefined) ?? 0) + 1;
-    let run: Run;
+    let run: PlannedUpdate;
     try {
-      run = planOne(step, site, formatOf(states[0]));
+      run = planOne(step, call, formatOf(states[0]));
     } catch (e) {
-      throw this.locate(e, site.params, group);
+      throw this.locate(e, call.params, group);
     }
-    return (later) =>
-      andThen(
-        run(later),
+    return (bookkeeping) =>
+      addBookkeeping(
+        run(bookkeeping),
         () => {
           for (let i = 0; i < states.length; i++) states[i].step = step;
         },
-        later,
+        bookkeeping,
       );
   }
 
-  /** The backend call sites of a group (one per distinct step count), kept across steps. */
-  private sitesFor(group: ParamGroup): { list: CallSite[]; used: number } {
-    let sites = this.sites.get(group);
-    if (sites === undefined) this.sites.set(group, (sites = { list: [], used: 0 }));
-    return sites;
+  /** The backend calls of a group (one per distinct step count), kept across steps. */
+  private groupCallsFor(group: ParamGroup): { list: GroupCall[]; used: number } {
+    let calls = this.calls.get(group);
+    if (calls === undefined) this.calls.set(group, (calls = { list: [], used: 0 }));
+    return calls;
   }
 
   /** A stream cache for a group's call that does not go through planByStep (SGD). @internal */
   protected cacheFor(group: ParamGroup, params: readonly Parameter[]): StreamCache {
-    const cache = (this.sitesFor(group).list[0] ??= new CallSite()).cache;
+    const cache = (this.groupCallsFor(group).list[0] ??= new GroupCall()).cache;
     this.planned.push({ cache, params, group });
     return cache;
   }
@@ -237,13 +140,12 @@ export abstract class Optimizer<Options extends object> {
    * @internal
    */
   protected locate(error: unknown, params: readonly Parameter[], group: ParamGroup): unknown {
-    if (!(error instanceof Error)) return error;
-    const m = /^(\w+)\[(\d+)\]/.exec(error.message);
-    const p = m === null ? undefined : params[Number(m[2])];
+    if (!isTensorListError(error)) return error;
+    const p = params[error.index];
     const g = this.paramGroups.indexOf(group as ParamGroup & Options);
-    if (m === null || p === undefined || g < 0) return error;
-    const where = `paramGroups[${g}].params[${this.paramGroups[g].params.indexOf(p)}]`;
-    error.message = `${m[0]} (${where}${typeof p.name === 'string' ? ` '${p.name}'` : ''})${error.message.slice(m[0].length)}`;
+    if (p === undefined || g < 0) return error;
+    const index = this.paramGroups[g].params.indexOf(p);
+    attachParam(error, typeof p.name === 'string' ? { group: g, index, name: p.name } : { group: g, index });
     return error;
   }
 
@@ -252,15 +154,7 @@ export abstract class Optimizer<Options extends object> {
       throw new TypeError('a parameter group must be an object with a params array');
     const where = `paramGroups[${this.paramGroups.length}]`;
     checkKnownKeys(where, group, this.knownKeys);
-    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
-    group.params.forEach((p, i) => {
-      if (p === null || typeof p !== 'object' || !isFloat32Array(p.data))
-        throw new TypeError(`${where}.params[${i}].data must be a Float32Array`);
-      if (p.grad !== null && p.grad !== undefined && !isFloat32Array(p.grad))
-        throw new TypeError(`${where}.params[${i}].grad must be a Float32Array or null`);
-      if (seen.has(p)) throw new RangeError(`${where}.params[${i}] appears in more than one place`);
-      seen.add(p);
-    });
+    checkGroupParams(where, group.params, new Set(this.paramGroups.flatMap((g) => g.params)));
     const full = { ...cloneEntries(this.defaults), ...cloneEntries(group), params: [...group.params] } as ParamGroup & Options;
     this.checkGroup(full, where);
     if ('stateDtype' in this.defaults) lockStateDtype(full as unknown as ParamGroup & StoredStateOptions, where);
@@ -276,7 +170,7 @@ export abstract class Optimizer<Options extends object> {
 
   /** Applies one update to every parameter with a gradient; returns false if skipped. */
   step(options: StepOptions = {}): boolean {
-    const plans = this.plan(options);
+    const plans = this.planStep(options);
     if (plans === null) return false;
     runStep(plans);
     return true;
@@ -288,7 +182,7 @@ export abstract class Optimizer<Options extends object> {
    * another step, zeroGrad and state dicts, and the arrays must not be written or transferred.
    */
   async stepAsync(options: StepOptions = {}): Promise<boolean> {
-    const plans = this.plan(options, true);
+    const plans = this.planStep(options, true);
     if (plans === null) return false;
     this.inFlight = true;
     try {
@@ -304,7 +198,7 @@ export abstract class Optimizer<Options extends object> {
   }
 
   /** Validates and plans every group (null: skipped for a non-finite gradient). */
-  private plan(options: StepOptions, async = false): Run[] | null {
+  private planStep(options: StepOptions, async = false): PlannedUpdate[] | null {
     this.idle('step');
     if (options === null || typeof options !== 'object') throw new TypeError('step options must be an object');
     checkKnownKeys('step options', options, ['gradScale', 'skipIfNonFinite']);
@@ -318,10 +212,10 @@ export abstract class Optimizer<Options extends object> {
     const active = this.paramGroups.map((g) => (g.params.every(hasGrad) ? g.params : g.params.filter(hasGrad)));
     // Plan every group before running any: a rejected group leaves all groups untouched.
     this.planned = [];
-    let plans: Run[];
+    let plans: PlannedUpdate[];
     try {
       plans = this.paramGroups.map((group, i) => {
-        this.checkGroupKeys(group, `paramGroups[${i}]`);
+        this.keyCheck.check(group, `paramGroups[${i}]`);
         this.checkGroup(group, `paramGroups[${i}]`);
         return this.planGroup(group, active[i], gradScale);
       });
@@ -350,38 +244,14 @@ export abstract class Optimizer<Options extends object> {
     return plans;
   }
 
-  /**
-   * Refuses a group key that looks like a misspelt option. The keys are listed every step (a
-   * user may add one at any time), but examined one by one only when they differ from the
-   * keys of the last check: about 0.2 µs a group when nothing changed.
-   */
-  private checkGroupKeys(group: ParamGroup, where: string): void {
-    const keys = Object.keys(group);
-    const checked = this.checkedKeys.get(group);
-    if (checked !== undefined && sameKeys(keys, checked)) return;
-    checkMisspeltKeys(where, keys, this.knownKeys);
-    this.checkedKeys.set(group, keys);
-  }
-
-  /**
-   * A resizable buffer could shrink under the worker: refused before any group runs. Looks at
-   * the call's validated lists (when this step used them) and at every parameter's arrays and
-   * state buffers: the calls planned without the cache (SGD starting some momentum buffers,
-   * NAdam at several μ products) use those.
-   */
+  /** A resizable buffer could shrink under the worker: refused before any group runs. */
   private refuseResizable(cache: StreamCache, params: readonly Parameter[], group: ParamGroup): void {
-    const refuse = (i: number) => {
-      const g = this.paramGroups.indexOf(group as ParamGroup & Options);
-      throw new TypeError(
-        `paramGroups[${g}].params[${group.params.indexOf(params[i])}] uses a resizable ArrayBuffer: use step(), not stepAsync()`,
-      );
-    };
-    if (cache.pending && cache.lists !== undefined)
-      for (const list of cache.lists) list.forEach((a, i) => onResizableBuffer(a) && refuse(i));
-    params.forEach((p, i) => {
-      const arrays = [p.data, p.grad, ...Object.values(this.state.get(p) ?? {})];
-      if (arrays.some((a) => typeTagOf(a) !== undefined && onResizableBuffer(a as Float32Array))) refuse(i);
-    });
+    const i = firstOnResizableBuffer(cache, params, this.state);
+    if (i === undefined) return;
+    const g = this.paramGroups.indexOf(group as ParamGroup & Options);
+    throw new TypeError(
+      `paramGroups[${g}].params[${group.params.indexOf(params[i])}] uses a resizable ArrayBuffer: use step(), not stepAsync()`,
+    );
   }
 
   zeroGrad({ setToNone = false }: ZeroGradOptions = {}): void {
@@ -398,7 +268,8 @@ export abstract class Optimizer<Options extends object> {
    * buffer, number and option is copied, so no later step or change to the optimizer alters it.
    */
   stateDict(): StateDict {
-    return this.collectState('stateDict', (s) => cloneValue(s) as ParamState);
+    this.idle('stateDict');
+    return collectStateDict(this.stateDictHost(), (s) => cloneValue(s) as ParamState);
   }
 
   /**
@@ -408,25 +279,8 @@ export abstract class Optimizer<Options extends object> {
    * before the next step, and never write into its arrays. Counts and options are copies.
    */
   zeroCopyStateDict(): StateDict {
-    return this.collectState('zeroCopyStateDict', shallowState);
-  }
-
-  private collectState(what: string, copyState: (s: ParamState) => ParamState): StateDict {
-    this.idle(what);
-    const state: Record<number, ParamState> = {};
-    const paramGroups: StateDict['paramGroups'] = [];
-    let index = 0;
-    for (const group of this.paramGroups) {
-      const ids: number[] = [];
-      for (const p of group.params) {
-        const s = this.state.get(p);
-        if (s) state[index] = copyState(s);
-        ids.push(index++);
-      }
-      const { params: _params, ...options } = group;
-      paramGroups.push({ ...(cloneValue(options) as Record<string, unknown>), params: ids });
-    }
-    return { type: this.stateType, state, paramGroups };
+    this.idle('zeroCopyStateDict');
+    return collectStateDict(this.stateDictHost(), shallowState);
   }
 
   /**
@@ -438,99 +292,16 @@ export abstract class Optimizer<Options extends object> {
    */
   loadStateDict(stateDict: StateDict): void {
     this.idle('loadStateDict');
-    if (stateDict === null || typeof stateDict !== 'object' || !Array.isArray(stateDict.paramGroups))
-      throw new TypeError('stateDict must have a paramGroups array');
-    if (stateDict.state === null || typeof stateDict.state !== 'object')
-      throw new TypeError('stateDict must have a state object');
-    const type: unknown = stateDict.type;
-    if (type !== undefined && type !== this.stateType)
-      throw new TypeError(`stateDict is for ${String(type)}, not ${this.stateType}: load it into a ${String(type)} optimizer`);
-    const groups = stateDict.paramGroups;
-    if (groups.length !== this.paramGroups.length)
-      throw new RangeError(`stateDict has ${groups.length} parameter groups, the optimizer has ${this.paramGroups.length}`);
-    const byIndex: Parameter[] = [];
-    groups.forEach((g, i) => {
-      const own = this.paramGroups[i].params;
-      if (!Array.isArray(g.params) || g.params.length !== own.length)
-        throw new RangeError(`stateDict.paramGroups[${i}] has a different number of parameters`);
-      g.params.forEach((id, k) => {
-        if (!Number.isInteger(id) || id < 0 || byIndex[id] !== undefined)
-          throw new RangeError(`stateDict.paramGroups[${i}].params[${k}] must be a parameter index used once, got ${id}`);
-        byIndex[id] = own[k];
-      });
-    });
-    // Check everything before changing anything.
-    const groupOf = new Map<Parameter, ParamGroup & Options>();
-    for (const g of this.paramGroups) for (const p of g.params) groupOf.set(p, g);
-    const restored = new Map<Parameter, ParamState>();
-    for (const [key, s] of Object.entries(stateDict.state)) {
-      const p = byIndex[Number(key)];
-      if (p === undefined) throw new RangeError(`stateDict.state[${key}] matches no parameter`);
-      const copy = checkStateEntry(`stateDict.state[${key}]`, s, parameterLength(p));
-      // Stored in this optimizer's format for the parameter (stateDtype), whatever the dict's.
-      const group = groupOf.get(p) as ParamGroup & Options;
-      const target = 'stateDtype' in group ? formatFor(group as unknown as StoredStateOptions, p) : 'float32';
-      restored.set(p, formatOf(copy) === target ? copy : convertState(copy, target));
-    }
-    const newGroups = groups.map((g, i) => {
-      const { params: _ids, ...options } = g;
-      const where = `stateDict.paramGroups[${i}]`;
-      if (type === undefined)
-        for (const key of Object.keys(options))
-          if (!this.knownKeys.includes(key))
-            throw new TypeError(
-              `${where} has option '${key}', which ${this.stateType} does not have: this state dict (which records ` +
-                `no optimizer type) looks like another optimizer's`,
-            );
-      checkMisspeltKeys(where, Object.keys(options), this.knownKeys);
-      // The format is the optimizer's own (its state was converted to it above).
-      const { stateDtype: _dtype, min8bitSize: _min, ...kept } = options;
-      const merged = { ...this.paramGroups[i], ...(cloneValue(kept) as object) } as ParamGroup & Options;
-      this.checkGroup(merged, `stateDict.paramGroups[${i}]`);
-      return merged;
-    });
-    this.state.clear();
-    for (const [p, s] of restored) this.state.set(p, s);
-    newGroups.forEach((g, i) => Object.assign(this.paramGroups[i], g));
+    loadStateDict(this.stateDictHost(), stateDict);
   }
-}
 
-const STATE_TYPES = ['Float32Array', 'Uint16Array', 'Uint8Array'];
-
-/**
- * A copy of one parameter's state from a state dict, checked: buffers of the parameter's length
- * (int8 absmax lists: one value per block), finite counters, and a known format with the
- * buffer types it implies.
- */
-function checkStateEntry(where: string, s: unknown, length: number): ParamState {
-  if (s === null || typeof s !== 'object') throw new TypeError(`${where} must be an object`);
-  const entry = s as Record<string, unknown>;
-  const format = entry.stateFormat ?? 'float32';
-  if (format !== 'float32' && format !== 'bfloat16' && format !== 'int8')
-    throw new RangeError(`${where}.stateFormat must be 'bfloat16' or 'int8' (absent for float32), got ${String(format)}`);
-  const blockSize = entry.blockSize;
-  if (format === 'int8' && !(typeof blockSize === 'number' && [256, 512, 1024, 2048, 4096].includes(blockSize)))
-    throw new RangeError(`${where}.blockSize must be 256, 512, 1024, 2048 or 4096 for int8 state, got ${String(blockSize)}`);
-  const bufferType = format === 'float32' ? 'Float32Array' : format === 'bfloat16' ? 'Uint16Array' : 'Uint8Array';
-  const copy: ParamState = {};
-  for (const [name, value] of Object.entries(entry)) {
-    const tag = typeTagOf(value);
-    if (name === 'stateFormat') copy[name] = format as string;
-    else if (tag !== undefined && STATE_TYPES.includes(tag)) {
-      const absmax = format === 'int8' && name.endsWith('Absmax');
-      const want = absmax ? 'Float32Array' : bufferType;
-      if (tag !== want) throw new TypeError(`${where}.${name} must be a ${want} (${format} state), got a ${tag}`);
-      const n = tensorLength(value as Float32Array);
-      const expected = absmax ? blockCount(length, blockSize as number) : length;
-      if (n !== expected)
-        throw new RangeError(`${where}.${name} has length ${n}, ${absmax ? `the parameter has ${expected} blocks` : `the parameter has ${length}`}`);
-      copy[name] = (value as Float32Array).slice();
-    } else if (typeof value === 'number' && Number.isFinite(value)) copy[name] = value;
-    else throw new TypeError(`${where}.${name} must be a typed array of state or a finite number`);
+  private stateDictHost(): StateDictHost {
+    return {
+      stateType: this.stateType,
+      paramGroups: this.paramGroups,
+      state: this.state,
+      knownKeys: this.knownKeys,
+      checkGroup: (group, where) => this.checkGroup(group as ParamGroup & Options, where),
+    };
   }
-  if (format === 'int8')
-    for (const name of Object.keys(copy))
-      if (typeTagOf(copy[name]) === 'Uint8Array' && typeTagOf(copy[`${name}Absmax`]) !== 'Float32Array')
-        throw new TypeError(`${where}.${name}Absmax is missing: int8 state needs each buffer's block scales`);
-  return copy;
 }

@@ -2,7 +2,7 @@ import { isFloat32Array, tensorLength } from '../functional/validate';
 import type { Parameter, ParamState } from './types';
 
 /**
- * The optimizer's state map. Counts its changes, so a call site can tell that no parameter's
+ * The optimizer's state map. Counts its changes, so a group call can tell that no parameter's
  * state object was replaced without looking each one up again.
  */
 export class StateMap extends Map<Parameter, ParamState> {

@@ -3,10 +3,10 @@
 import {
   bf16Bits, blockCount, DEFAULT_BLOCK_SIZE, DEFAULT_MIN_8BIT_SIZE, quantize, type StateDtype, UNSIGNED_STATE,
 } from '../backend/state-format';
-import { checkStateDtype, type StoredArgs } from '../functional/plan';
+import { checkStateDtype, type StoredArgs } from '../functional/stored-layout';
 import { stateToFloat32 } from '../functional/stored';
 import { checkNumber, typeTagOf } from '../functional/validate';
-import type { CallSite } from './call-site';
+import type { GroupCall } from './group-call';
 import type { Parameter, ParamGroup, ParamState } from './types';
 import { parameterLength } from './state';
 
@@ -105,14 +105,14 @@ export function convertState(s: ParamState, format: StateDtype): ParamState {
 }
 
 /**
- * The stored state of a call site's backend call in `format`: the layout and, with int8, the
+ * The stored state of a group call's backend call in `format`: the layout and, with int8, the
  * absmax list of each state argument (functional argument name → state buffer name).
  */
-export function storedArgs(format: StateDtype, site: CallSite, args: Record<string, string>): StoredArgs | undefined {
+export function storedArgs(format: StateDtype, call: GroupCall, args: Record<string, string>): StoredArgs | undefined {
   if (format === 'float32') return undefined;
   if (format === 'bfloat16') return { layout: { dtype: 'bfloat16', blockSize: DEFAULT_BLOCK_SIZE } };
   const absmax: Record<string, unknown> = {};
-  for (const [arg, buffer] of Object.entries(args)) absmax[arg] = site.buffers(`${buffer}Absmax`);
+  for (const [arg, buffer] of Object.entries(args)) absmax[arg] = call.buffers(`${buffer}Absmax`);
   return { layout: { dtype: 'int8', blockSize: DEFAULT_BLOCK_SIZE }, absmax };
 }
 

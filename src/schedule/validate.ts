@@ -3,7 +3,7 @@
 // RangeError. Every message starts with the owner and names the option, because a bare "invalid
 // value" is useless once it has bubbled out of a training loop.
 
-import { didYouMean } from '../functional/validate';
+import { describeRule, didYouMean, meetsRule, type NumberRule } from '../functional/validate';
 import type { ParamGroupLike, SchedulableOptimizer } from './types';
 
 function show(value: unknown): string {
@@ -42,40 +42,22 @@ export function readOptions(owner: string, options: unknown, allowed: readonly s
   return record;
 }
 
-export interface NumberBounds {
-  min?: number;
-  max?: number;
-  /** exclude `min` itself */
-  minExclusive?: boolean;
-  /** exclude `max` itself */
-  maxExclusive?: boolean;
-}
+/** Bounds of a number option (the functional layer's NumberRule, its integer flag aside). */
+export type NumberBounds = Omit<NumberRule, 'integer'>;
 
-function describeBounds(b: NumberBounds, noun: string): string {
-  const parts: string[] = [];
-  if (b.min !== undefined) parts.push(`${b.minExclusive ? '>' : '>='} ${b.min}`);
-  if (b.max !== undefined) parts.push(`${b.maxExclusive ? '<' : '<='} ${b.max}`);
-  return parts.length > 0 ? `a finite ${noun} ${parts.join(' and ')}` : `a finite ${noun}`;
-}
-
-function inBounds(v: number, b: NumberBounds): boolean {
-  if (b.min !== undefined && (b.minExclusive ? !(v > b.min) : !(v >= b.min))) return false;
-  if (b.max !== undefined && (b.maxExclusive ? !(v < b.max) : !(v <= b.max))) return false;
-  return true;
+/** A number following `rule`, else a TypeError/RangeError naming the owner and the option. */
+function checkRule(owner: string, option: string, value: unknown, rule: NumberRule): number {
+  if (typeof value !== 'number') typeError(owner, option, describeRule(rule), value);
+  if (!meetsRule(value, rule)) rangeError(owner, option, describeRule(rule), value);
+  return value;
 }
 
 export function checkNumber(owner: string, option: string, value: unknown, bounds: NumberBounds = {}): number {
-  if (typeof value !== 'number') typeError(owner, option, describeBounds(bounds, 'number'), value);
-  if (!Number.isFinite(value) || !inBounds(value, bounds)) rangeError(owner, option, describeBounds(bounds, 'number'), value);
-  return value;
+  return checkRule(owner, option, value, bounds);
 }
 
 export function checkInteger(owner: string, option: string, value: unknown, bounds: NumberBounds = {}): number {
-  if (typeof value !== 'number') typeError(owner, option, describeBounds(bounds, 'integer'), value);
-  if (!Number.isSafeInteger(value) || !inBounds(value, bounds)) {
-    rangeError(owner, option, describeBounds(bounds, 'integer'), value);
-  }
-  return value;
+  return checkRule(owner, option, value, { ...bounds, integer: 'safe' });
 }
 
 export function checkBoolean(owner: string, option: string, value: unknown): boolean {

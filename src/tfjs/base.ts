@@ -1,6 +1,7 @@
 // The part every fused TF.js optimizer shares: what TF.js calls (applyGradients, minimize,
 // getWeights/setWeights, dispose), checked before anything changes, the data routes of
 // routes.ts, the per-position plan and the learning-rate and step-option hooks.
+import type { StateDtype } from '../backend/state-format';
 import { hasNonFinite } from '../grad/clip';
 import { checkBoolean, checkNumber } from '../functional/validate';
 import { type Output, routeFor } from './routes';
@@ -14,6 +15,22 @@ export interface FusedStepOptions {
 
 /** Options for every step, or a function of this step's gradients (read-only float32 views) returning them. */
 export type StepOptionsHook = FusedStepOptions | ((grads: Float32Array[]) => FusedStepOptions);
+
+/** How optimizer state is stored (README "Low-memory state"): fusedTrain's options, or adamw's… */
+export interface FusedStateOptions {
+  /** 'float32' (default), 'bfloat16' or 'int8'; getWeights/setWeights still give float32. */
+  stateDtype?: StateDtype;
+  /** With 'int8', tensors smaller than this keep float32 state. Default 4096. */
+  min8bitSize?: number;
+}
+
+/** Lookahead (Zhang et al., 2019): every k steps the slow weights move alpha of the way to the fast ones. */
+export interface LookaheadChoice {
+  /** Steps between syncs. Default 5. */
+  k?: number;
+  /** Default 0.5. */
+  alpha?: number;
+}
 
 /** One parameter group, as the LR schedulers of fused-optim see an optimizer. */
 export interface FusedParamGroup {
@@ -46,6 +63,10 @@ export interface FusedOptimizerBase extends TfOptimizerBase {
   getWeights(): Promise<NamedTensor[]>;
   setWeights(weightValues: NamedTensor[]): Promise<void>;
   getConfig(): Record<string, unknown>;
+  /** Sets how the state is stored (stateDtype, min8bitSize); only before the first step. fusedTrain's options call it. */
+  configureState(options: FusedStateOptions): void;
+  /** Wraps the optimizer in Lookahead; only before the first step. train.lookahead calls it. */
+  configureLookahead(choice: LookaheadChoice): void;
   dispose(): void;
 }
 
@@ -107,6 +128,10 @@ export function createBase(tf: TfLike) {
     abstract slotValues(): SlotValue[];
     abstract loadSlotValues(values: SlotValue[], iterations: number): void;
     abstract getConfig(): Record<string, unknown>;
+    /** Sets stateDtype / min8bitSize; only before the first step. */
+    abstract configureState(options: FusedStateOptions): void;
+    /** Wraps the optimizer in Lookahead; only before the first step. */
+    abstract configureLookahead(choice: LookaheadChoice): void;
 
     applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
       this.releaseExported();

@@ -5,7 +5,9 @@
 // a fresh buffer that then becomes the variable's value (`assign`). The old value and the
 // gradients are read where they lie.
 // - cpu: the backend's own Float32Arrays are read in place (readSync returns them), the new
-//   value is a new Float32Array handed to tf.tensor, which keeps it without copying.
+//   value is a new Float32Array handed to tf.tensor, which keeps it without copying. It is
+//   never a recycled one: readSync/dataSync hand user code the live array of a tensor, so an
+//   array once given to TF.js may be held, and read, long after its tensor is disposed.
 // - wasm: gradients and old values are viewed in the wasm heap; the new value is a fresh heap
 //   tensor (makeOutput) written through a view. Writing in place would also be wrong there: the
 //   XNNPACK packed-weight cache does not see in-place writes.
@@ -59,10 +61,26 @@ function float32(values: unknown, what: string): Float32Array {
   return values;
 }
 
+/** From this many elements a new value's array is taken without zero-filling (freshArray). */
+const UNFILLED_FROM = 1 << 14;
+
+/**
+ * A new Float32Array for a new value. Large ones are not zero-filled: a step writes every
+ * element (the old value is copied in, then updated) before TF.js can see the array, and when
+ * the allocator hands back a recently freed block, calloc's zeroing of it is a whole extra pass
+ * (0.3–0.4 ms of a 1M-element step: bench/README.md). Each array gets its own ArrayBuffer
+ * (allocUnsafeSlow, never the shared Buffer pool), as `new Float32Array(n)` would.
+ */
+function freshArray(n: number): Float32Array {
+  if (n < UNFILLED_FROM) return new Float32Array(n);
+  const bytes = Buffer.allocUnsafeSlow(n * 4);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+}
+
 /** New values in fresh JS arrays, each handed to its variable as a new tensor (never in place). */
 function jsOutputs(tf: TfLike, sizes: number[], shapes: number[][]): Output[] {
   return sizes.map((n, i): Output => {
-    const array = new Float32Array(n);
+    const array = freshArray(n);
     return {
       array,
       commit(variable) {

@@ -3,19 +3,19 @@
 // own optimizers over Parameter objects (one per variable position) whose arrays are this step's
 // fresh values and gradients.
 import { AdamW } from '../optim/adam';
-import { LAMB, NAdam, RAdam } from '../optim/adam-variants';
+import { LAMB } from '../optim/lamb';
+import { NAdam } from '../optim/nadam';
+import { RAdam } from '../optim/radam';
 import { Lion } from '../optim/lion';
 import { Lookahead, type LookaheadStateDict } from '../optim/lookahead';
 import type { Optimizer, ParamState, Parameter, StateDict } from '../optim/optimizer';
-import type { createBase, SlotValue } from './base';
+import type { StateDtype } from '../backend/state-format';
+import { convertState, formatOf } from '../optim/stored-state';
+import type { createBase, FusedStateOptions, LookaheadChoice, SlotValue } from './base';
+import { checkLookahead } from './tf-optimizers';
 
 type Inner = Optimizer<object> | Lookahead<object>;
 type InnerClass = new (params: Parameter[], options: object) => Optimizer<object>;
-
-export interface LookaheadChoice {
-  k?: number;
-  alpha?: number;
-}
 
 /** Options of train.adamw / nadam / radam / lamb / lion: the class's options, plus an optional Lookahead. */
 export interface TorchStyleOptions {
@@ -26,15 +26,19 @@ export interface TorchStyleOptions {
   maximize?: boolean;
   amsgrad?: boolean;
   momentumDecay?: number;
+  /** How the state is stored (adamw and lion; see README "Low-memory state"). getWeights still gives float32. */
+  stateDtype?: StateDtype;
+  min8bitSize?: number;
   lookahead?: LookaheadChoice;
 }
 
+/** `stored`: the class offers stateDtype (NAdam, RAdam and LAMB keep float32 state). */
 export const TORCH_STYLE = {
-  adamw: { className: 'FusedAdamW', inner: AdamW as unknown as InnerClass, lr: 1e-3 },
-  nadam: { className: 'FusedNAdam', inner: NAdam as unknown as InnerClass, lr: 2e-3 },
-  radam: { className: 'FusedRAdam', inner: RAdam as unknown as InnerClass, lr: 1e-3 },
-  lamb: { className: 'FusedLAMB', inner: LAMB as unknown as InnerClass, lr: 1e-3 },
-  lion: { className: 'FusedLion', inner: Lion as unknown as InnerClass, lr: 1e-4 },
+  adamw: { className: 'FusedAdamW', inner: AdamW as unknown as InnerClass, lr: 1e-3, stored: true },
+  nadam: { className: 'FusedNAdam', inner: NAdam as unknown as InnerClass, lr: 2e-3, stored: false },
+  radam: { className: 'FusedRAdam', inner: RAdam as unknown as InnerClass, lr: 1e-3, stored: false },
+  lamb: { className: 'FusedLAMB', inner: LAMB as unknown as InnerClass, lr: 1e-3, stored: false },
+  lion: { className: 'FusedLion', inner: Lion as unknown as InnerClass, lr: 1e-4, stored: true },
 } as const;
 export type TorchStyleKind = keyof typeof TORCH_STYLE;
 
@@ -47,8 +51,8 @@ const splitNumber = (x: number) => {
 
 export function createTorchStyle(FusedOptimizer: ReturnType<typeof createBase>) {
   abstract class TorchStyle extends FusedOptimizer {
-    readonly options: Record<string, unknown>;
-    readonly lookahead: LookaheadChoice | undefined;
+    options: Record<string, unknown>;
+    lookahead: LookaheadChoice | undefined;
     inner: Inner | undefined;
     params: Parameter[] = [];
     baseNames: string[] = [];
@@ -68,13 +72,31 @@ export function createTorchStyle(FusedOptimizer: ReturnType<typeof createBase>) 
       this.makeInner([{ data: new Float32Array(1), grad: null }]);
     }
 
+    hasState(): boolean {
+      return this.inner !== undefined || this.loaded !== undefined || this.iterations > 0;
+    }
+
+    configureState(options: FusedStateOptions): void {
+      if (this.hasState()) throw new Error('stateDtype is fixed once the optimizer has state: set it before the first step');
+      const next = { ...this.options };
+      if (options.stateDtype !== undefined) next.stateDtype = options.stateDtype;
+      if (options.min8bitSize !== undefined) next.min8bitSize = options.min8bitSize;
+      new (this.innerClass())([{ data: new Float32Array(1), grad: null }], next);
+      this.options = next;
+    }
+
+    configureLookahead(choice: LookaheadChoice): void {
+      if (this.hasState()) throw new Error('lookahead must be set before the first step');
+      this.lookahead = checkLookahead(choice);
+    }
+
     makeInner(params: Parameter[]): Inner {
       const inner = new (this.innerClass())(params, this.options);
       return this.lookahead === undefined ? inner : new Lookahead(inner, this.lookahead);
     }
 
     override groupOptions(): Record<string, unknown> {
-      const { lr: _lr, ...rest } = this.options;
+      const { lr: _lr, stateDtype: _dtype, min8bitSize: _min, ...rest } = this.options;
       return structuredClone(rest);
     }
 
@@ -117,7 +139,12 @@ export function createTorchStyle(FusedOptimizer: ReturnType<typeof createBase>) 
       if (this.inner === undefined) return this.loaded?.values.map((v) => ({ ...v, values: v.values.slice() })) ?? [];
       const sd = this.inner.stateDict();
       const look = this.lookahead === undefined ? undefined : (sd as LookaheadStateDict);
-      const state = (look === undefined ? (sd as StateDict) : look.optimizer).state;
+      // Stored state (stateDtype) is decoded: the weights are float32, as TF.js's are.
+      const state = Object.fromEntries(
+        Object.entries((look === undefined ? (sd as StateDict) : look.optimizer).state).map(([i, s]) => [
+          i, formatOf(s) === 'float32' ? s : convertState(s, 'float32'),
+        ]),
+      );
       const out: SlotValue[] = [];
       const keys = [...new Set(Object.values(state).flatMap((s) => Object.keys(s)))];
       for (const key of keys)

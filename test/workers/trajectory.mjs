@@ -3,6 +3,7 @@
 // name, so each worker loads its own copy of dist/ and its own instance of the native addon.
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as fused from 'fused-optim';
+import { mulberry32 } from '../../scripts/report/random.mjs';
 
 const FACTORIES = {
   AdamW: (p) => new fused.AdamW(p, { lr: 1e-2, weightDecay: 0.01, amsgrad: true }),
@@ -16,14 +17,8 @@ const FACTORIES = {
 
 /** mulberry32 in [-1, 1): the same stream in every thread for a seed. */
 function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
-  };
+  const uniform = mulberry32(seed);
+  return () => 2 * uniform() - 1;
 }
 
 /**

@@ -1,6 +1,6 @@
 // One backend call of a parameter group, remembered across steps. A training loop updates the
 // same parameters with the same state buffers step after step; rebuilding and re-validating
-// four lists of a thousand tensors each time costs more than the update itself. A call site
+// four lists of a thousand tensors each time costs more than the update itself. A group call
 // keeps the lists it built and hands out the very same list objects while every identity they
 // were built from still holds, which lets the stream check and the native addon's unwrapped
 // pointers be reused (see StreamCache).
@@ -8,7 +8,7 @@ import type { StreamCache } from '../backend/types';
 import type { Parameter, ParamState } from './types';
 import type { StateMap } from './state';
 
-export class CallSite {
+export class GroupCall {
   readonly cache: StreamCache = {};
   private paramList: Parameter[] = [];
   private stateList: ParamState[] = [];

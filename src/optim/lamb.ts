@@ -1,0 +1,68 @@
+// LAMB (You et al. 2019, Algorithm 2): the functional form (lamb) and the class. Per element,
+// with g the gradient times gradScale (negated to maximize), t the step; per tensor, the norms:
+//   m ← β1·m + (1 − β1)·g,  v ← β2·v + (1 − β2)·g²
+//   u = (m/(1 − β1^t)) / (√(v/(1 − β2^t)) + ε) + λ·θ
+//   θ ← θ − lr · (‖θ‖/‖u‖) · u            (trust ratio 1 when either norm is 0)
+// Kernel: native/kernels/lamb.cpp (two passes), specified by src/backend/js/lamb.ts.
+import type { StreamCache } from '../backend/types';
+import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from '../functional/adam-like';
+import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
+import { checkNumber } from '../functional/validate';
+import { ADAM_LIKE, AdamLike, type AdamLikeOptions, type Planner } from './adam-like';
+import type { ParamGroup, Parameter } from './optimizer';
+
+export type LambCallOptions = AdamLikeCallOptions;
+
+/**
+ * LAMB (You et al. 2019, Algorithm 2) over many tensors: bias-corrected Adam direction plus
+ * decoupled weight decay, scaled per tensor by the trust ratio ||p|| / ||u|| (1 where either is 0).
+ */
+export function planLamb(
+  params: Float32Array[],
+  grads: Float32Array[],
+  expAvgs: Float32Array[],
+  expAvgSqs: Float32Array[],
+  options: LambCallOptions,
+  cache?: StreamCache,
+): PlannedUpdate {
+  // eps > 0: a zero denominator would make the update, and so every trust ratio, NaN.
+  const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options, { min: 0, minExclusive: true });
+  const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache);
+  return planKernelCall(
+    'lamb',
+    { param, grad, expAvg, expAvgSq },
+    {
+      gradScale, oneMinusBeta1: 1 - beta1, beta2, oneMinusBeta2: 1 - beta2, bc1: 1 - beta1 ** step,
+      bc2: 1 - beta2 ** step, eps, weightDecay, hasWeightDecay: weightDecay !== 0, lr,
+    },
+    cache,
+  );
+}
+
+export function lamb(
+  params: Float32Array[],
+  grads: Float32Array[],
+  expAvgs: Float32Array[],
+  expAvgSqs: Float32Array[],
+  options: LambCallOptions,
+): void {
+  planLamb(params, grads, expAvgs, expAvgSqs, options)();
+}
+
+/** LAMB (You et al., 2019): Adam direction with a per-tensor trust ratio, for large batches. */
+export class LAMB extends AdamLike<AdamLikeOptions> {
+  protected override readonly stateType = 'LAMB';
+  /** @internal */
+  protected readonly bufferNames = ['expAvg', 'expAvgSq'];
+  /** @internal */
+  protected readonly planner: Planner<AdamLikeOptions> = (o, call) =>
+    planLamb(call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expAvgSq'), o, call.cache);
+  constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
+    super(params, { lr: 1e-3, ...ADAM_LIKE, eps: 1e-6 }, options);
+  }
+  /** @internal */
+  protected override checkGroup(g: ParamGroup & AdamLikeOptions, where: string): void {
+    super.checkGroup(g, where);
+    checkNumber(`${where}.eps`, g.eps, { min: 0, minExclusive: true });
+  }
+}
