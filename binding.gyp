@@ -1,28 +1,9 @@
-# The same sources as CMakeLists.txt, for node-gyp (`npx node-gyp rebuild`). CI builds and
-# tests this too so that it cannot drift from the CMake build.
+# The same sources as CMakeLists.txt, for node-gyp (`npx node-gyp rebuild`): every
+# native/kernels/*.cpp once per ISA, and the addon's own files. CI builds and tests this too so
+# that it cannot drift from the CMake build.
 {
   "variables": {
-    "kernel_sources": [
-      "native/kernels/adam.cpp",
-      "native/kernels/adagrad.cpp",
-      "native/kernels/adadelta.cpp",
-      "native/kernels/adamax.cpp",
-      "native/kernels/elementwise.cpp",
-      "native/kernels/lamb.cpp",
-      "native/kernels/lion.cpp",
-      "native/kernels/lowmem.cpp",
-      "native/kernels/nadam.cpp",
-      "native/kernels/norm.cpp",
-      "native/kernels/radam.cpp",
-      "native/kernels/rmsprop.cpp",
-      "native/kernels/sgd.cpp",
-      "native/kernels/table.cpp",
-      "native/kernels/tf_adam.cpp",
-      "native/kernels/tf_adagrad.cpp",
-      "native/kernels/tf_adadelta.cpp",
-      "native/kernels/tf_adamax.cpp",
-      "native/kernels/tf_rmsprop.cpp"
-    ],
+    "kernel_sources": ["<!@(node -p \"require('fs').readdirSync('native/kernels').filter((f) => f.endsWith('.cpp')).sort().map((f) => 'native/kernels/' + f).join(' ')\")"],
     "kernel_cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-std=c++17"]
   },
   "target_defaults": {

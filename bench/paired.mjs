@@ -18,7 +18,6 @@ function timeOnce(fn) {
  */
 export function pairedRatios(addon, n, rounds) {
   useBackend('native');
-  const probeKind = addon.kinds().probe.index;
   const make = (f) => Float32Array.from({ length: n }, (_, i) => f(i));
   const p = make((i) => Math.sin(i)), g = make((i) => 1e-2 * Math.cos(i)), m = make(() => 0), v = make(() => 0);
   let step = 0;
@@ -26,9 +25,9 @@ export function pairedRatios(addon, n, rounds) {
     functional.adamw([p], [g], [m], [v], null, {
       step: ++step, lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, amsgrad: false, maximize: false,
     });
-  const probe = () => addon.step(probeKind, { a: [p], b: [g], c: [m], d: [v] }, new Float64Array(1));
+  const probe = () => addon.probe({ a: [p], b: [g], c: [m], d: [v] });
   const norm = () => gradNorm([g]);
-  const readProbe = () => addon.reduce([g], 3);
+  const readProbe = () => addon.probeRead([g]);
   const pairs = { AdamW: [adamw, probe], gradNorm: [norm, readProbe] };
   const out = {};
   for (const [name, [kernel, yardstick]] of Object.entries(pairs)) {

@@ -46,9 +46,8 @@ export async function tfjsProfile({ quick = false } = {}) {
   };
   const addon = probeAddon();
   const probe = addon === null ? null : (() => {
-    const kind = addon.kinds().probe.index;
     const c = new Float32Array(n), d = new Float32Array(n);
-    return () => addon.step(kind, { a: [p], b: [g], c: [c], d: [d] }, new Float64Array(1));
+    return () => addon.probe({ a: [p], b: [g], c: [c], d: [d] });
   })();
   const parts = {
     'tf.train.momentum step': [() => stock.applyGradients(feed), quick ? 10 : 30],

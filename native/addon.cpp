@@ -187,8 +187,7 @@ Napi::Value Kinds(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// reduce(tensors, op): op 0 = sum of squares, 1 = sum of |x|, 2 = max |x| (NaN if any NaN),
-// 3 = plain float sum (the read-only bandwidth probe).
+// reduce(tensors, op): op 0 = sum of squares, 1 = sum of |x|, 2 = max |x| (NaN if any NaN).
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   const auto env = info.Env();
   fused::Spans x;
@@ -197,11 +196,33 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   const double op = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
-  if (op != 0 && op != 1 && op != 2 && op != 3) {
-    fail(env, true, "op must be 0, 1, 2 or 3");
+  if (op != 0 && op != 1 && op != 2) {
+    fail(env, true, "op must be 0, 1 or 2");
     return env.Undefined();
   }
   return Napi::Number::New(env, fused::runReduce(x, static_cast<fused::host::ReduceOp>(int(op))));
+}
+
+// The benchmark's yardsticks, through the same unwrapping and thread pool as a step:
+// probe({ a, b, c, d }) runs a += b, c += b, d += b (Adam's memory shape, no arithmetic);
+// probeRead(tensors) a plain float sum (a reduction's).
+Napi::Value Probe(const Napi::CallbackInfo& info) {
+  StepArgs args;
+  if (info.Length() == 1 && fused::unwrapStreams(info.Env(), fused::probeSpec(), info[0], nullptr, args))
+    fused::runProbe(args);
+  else if (!info.Env().IsExceptionPending())
+    fail(info.Env(), false, "probe expects ({ a, b, c, d })");
+  return info.Env().Undefined();
+}
+
+Napi::Value ProbeRead(const Napi::CallbackInfo& info) {
+  const auto env = info.Env();
+  fused::Spans x;
+  if (info.Length() != 1 || !fused::unwrapList(env, info[0], "tensors", x)) {
+    if (!env.IsExceptionPending()) fail(env, false, "probeRead expects (tensors)");
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fused::runReduce(x, fused::host::ReduceOp::sumFloat));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -214,6 +235,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pin", Napi::Function::New(env, Pin));
   exports.Set("stepAsync", Napi::Function::New(env, StepAsync));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
+  exports.Set("probe", Napi::Function::New(env, Probe));
+  exports.Set("probeRead", Napi::Function::New(env, ProbeRead));
   return exports;
 }
 

@@ -40,6 +40,10 @@ const KindSpec& lambSpec() {
   static const KindSpec spec = resolved({"lamb", {FUSED_LAMB_SCALARS(FUSED_SCALAR)}, {FUSED_LAMB_STREAMS(FUSED_STREAM)}});
   return spec;
 }
+const KindSpec& probeSpec() {
+  static const KindSpec spec = resolved({"probe", {}, {FUSED_PROBE_STREAMS(FUSED_STREAM)}});
+  return spec;
+}
 #undef FUSED_SCALAR
 #undef FUSED_STREAM
 

@@ -37,6 +37,8 @@ constexpr size_t kLambKind = static_cast<size_t>(Kind::count);
 const KindSpec& lambSpec();
 // kindSpecs()[kind], or LAMB's for kLambKind.
 const KindSpec& specAt(size_t kind);
+// The benchmark's write probe (FUSED_PROBE_STREAMS): no scalars, not a kind.
+const KindSpec& probeSpec();
 
 // Whether a kind's state may be stored (every stream after param and grad is state): the
 // one-pass optimizer kernels. LAMB's two passes and the element-wise helpers are not among them.

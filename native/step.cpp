@@ -89,12 +89,8 @@ void runLamb(const StepArgs& args, const double* scalars) {
   });
 }
 
-}  // namespace
-
-void runStep(size_t kind, const StepArgs& args, const double* scalars) {
-  if (kind == kLambKind) return runLamb(args, scalars);
-  const auto kernel = kernels().step[kind];
-  if (args.layout.format != StateFormat::f32) return runStored(kernel, args, scalars);
+// A one-pass kernel over float32 streams: one call per part.
+void runKernel(StepKernel kernel, const StepArgs& args, const double* scalars) {
   const Split split(args.streams[0].length, args.total);
   ThreadPool::instance().run(split.parts(), [&](size_t part) {
     std::vector<Piece> pieces;
@@ -102,6 +98,17 @@ void runStep(size_t kind, const StepArgs& args, const double* scalars) {
     kernel(scalars, pieces.data(), pieces.size());
   });
 }
+
+}  // namespace
+
+void runStep(size_t kind, const StepArgs& args, const double* scalars) {
+  if (kind == kLambKind) return runLamb(args, scalars);
+  const auto kernel = kernels().step[kind];
+  if (args.layout.format != StateFormat::f32) return runStored(kernel, args, scalars);
+  runKernel(kernel, args, scalars);
+}
+
+void runProbe(const StepArgs& args) { runKernel(kernels().probe, args, nullptr); }
 
 double runReduce(const Spans& x, host::ReduceOp op) {
   using host::ReduceOp;

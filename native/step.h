@@ -37,6 +37,8 @@ size_t totalLength(const Spans& s);
 
 // Runs kind `kind` (an index of kindSpecs(), or kLambKind) over every tensor of `args`.
 void runStep(size_t kind, const StepArgs& args, const double* scalars);
+// The benchmark's write probe over the streams of probeSpec().
+void runProbe(const StepArgs& args);
 
 // A reduction over a tensor list, accumulated in double.
 double runReduce(const Spans& x, host::ReduceOp op);

@@ -4,8 +4,10 @@
 // split across threads.
 import { describe, expect, it } from 'vitest';
 import { setThreads } from '../src';
+import { getBackend } from '../src/backend';
+import type { NativeBackend } from '../src/backend/native';
 import { adamLike, type Case, common, copyStreams, makeStreams, runCase, type Streams } from './kernel-cases';
-import { expectBitEqual, kernelTargets, machineIsas, onIsa, onJs, onTarget } from './helpers';
+import { expectBitEqual, kernelTargets, machineIsas, onIsa, onJs, onTarget, randomArray, rng, viewAt } from './helpers';
 
 const CASES: Case[] = [
   {
@@ -32,7 +34,6 @@ const CASES: Case[] = [
   { name: 'scale', kind: 'scale', scalars: { factor: 0.3 }, streams: { x: 'signed' } },
   { name: 'accumulate', kind: 'accumulate', scalars: { scale: 0.25 }, streams: { dst: 'signed', src: 'signed' } },
   { name: 'clamp', kind: 'clamp', scalars: { clipValue: 0.5 }, streams: { x: 'signed' } },
-  { name: 'probe', kind: 'probe', scalars: { unused: 0 }, streams: { a: 'signed', b: 'signed', c: 'signed', d: 'signed' } },
 ];
 
 /** Largest distance in float32 units in the last place between two arrays (NaN = NaN). */
@@ -105,5 +106,33 @@ describe.each(machineIsas())('many tensors across the parts of 2 threads on %s',
     const actual = copyStreams(input);
     onIsa(isa, () => runCase(c, actual));
     expectStreams(actual, expected, c, `${isa} many`);
+  });
+});
+
+// The benchmark's yardsticks are no kernel kind (no optimizer reaches them), but bench and report
+// figures are only as good as they are: the write probe must do exactly its additions, and the
+// read probe must read every element once.
+describe.each(machineIsas())("the addon's bandwidth probes on %s", (isa) => {
+  const addon = () => (getBackend() as NativeBackend).addon;
+  const lengths = [...TAIL_LENGTHS, (1 << 20) + 3];
+
+  it('probe() adds b to a, c and d, bit for bit, in every tensor, views at odd offsets, and split across 2 threads', () => {
+    setThreads(2);
+    const r = rng(23);
+    const [a, b, c, d] = [0, 1, 2, 3].map(() => lengths.map((n, i) => viewAt(randomArray(n, r), 1 + 2 * i)));
+    const expected = [a, c, d].map((list) => list.map((x, t) => Float32Array.from(x, (v, i) => v + b[t][i])));
+    const bBefore = b.map((x) => x.slice());
+    onIsa(isa, () => addon().probe({ a, b, c, d }));
+    [a, c, d].forEach((list, k) => list.forEach((x, t) => expectBitEqual(x, expected[k][t], `${isa} ${'acd'[k]}[${t}]`)));
+    b.forEach((x, t) => expectBitEqual(x, bBefore[t], `${isa} b[${t}] unchanged`));
+  });
+
+  it('probeRead() sums every element (small integers: exact in float lanes)', () => {
+    setThreads(2);
+    const r = rng(29);
+    const tensors = lengths.map((n, i) => viewAt(Float32Array.from({ length: n }, () => Math.round(16 * r()) - 8), 1 + i));
+    let expected = 0;
+    for (const x of tensors) for (const v of x) expected += v;
+    expect(onIsa(isa, () => addon().probeRead(tensors))).toBe(expected);
   });
 });

@@ -24,7 +24,8 @@ inline double lambLrTrust(const lamb_scalars& s, double paramSq, double updateSq
   return paramSq > 0 && updateSq > 0 ? s.lr * (std::sqrt(paramSq) / std::sqrt(updateSq)) : s.lr;
 }
 
-// Reductions over a tensor list (the codes JS passes).
+// Reductions over a tensor list: the codes JS passes to reduce(), and the read-only bandwidth
+// probe's float sum (probeRead(), the benchmark's; not a reduce() op).
 enum class ReduceOp { sumSquares = 0, sumAbs = 1, maxAbs = 2, sumFloat = 3 };
 
 // Adds a part's result to the running one; for maxAbs the larger, NaN once either is NaN (a

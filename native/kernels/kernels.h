@@ -40,6 +40,7 @@ using StepKernel = void (*)(const double* scalars, const Piece* pieces, size_t c
   static_assert((0 STREAMS(FUSED_COUNT_STREAM)) <= kMaxStreams, #kind " has more streams than kMaxStreams");
 FUSED_STEP_KINDS(FUSED_CHECK_STREAMS)
 FUSED_CHECK_STREAMS(lamb, FUSED_LAMB_SCALARS, FUSED_LAMB_STREAMS)
+FUSED_CHECK_STREAMS(probe, , FUSED_PROBE_STREAMS)
 #undef FUSED_CHECK_STREAMS
 #undef FUSED_COUNT_STREAM
 
@@ -79,8 +80,11 @@ struct KernelTable {
   double (*sumSquares)(const float* x, size_t n);  // accumulated in double
   double (*sumAbs)(const float* x, size_t n);      // accumulated in double
   float (*maxAbs)(const float* x, size_t n);       // NaN if any element is NaN
-  double (*sumFloat)(const float* x, size_t n);    // float lanes: the read-only bandwidth probe
   StoredStepKernel storedStep;                     // native/kernels/lowmem.cpp
+  // The benchmark's yardsticks (FUSED_PROBE_STREAMS): a += b, c += b, d += b, and a read-only
+  // float sum.
+  StepKernel probe;
+  double (*sumFloat)(const float* x, size_t n);
 };
 
 }  // namespace fused

@@ -12,8 +12,9 @@ void lambApply(const double*, float* const*, size_t, double);
 double sumSquares(const float*, size_t);
 double sumAbs(const float*, size_t);
 float maxAbs(const float*, size_t);
-double sumFloat(const float*, size_t);
 void storedStep(StepKernel, const StoredLayout&, const double*, const StoredPiece*, size_t);
+void probe(const double*, const Piece*, size_t);
+double sumFloat(const float*, size_t);
 
 #define FUSED_STR2(x) #x
 #define FUSED_STR(x) FUSED_STR2(x)
@@ -27,8 +28,9 @@ const KernelTable& table() {
                              sumSquares,
                              sumAbs,
                              maxAbs,
-                             sumFloat,
-                             storedStep};
+                             storedStep,
+                             probe,
+                             sumFloat};
 #undef FUSED_KERNEL_ENTRY
   return t;
 }

@@ -61,13 +61,13 @@ FUSED_EXPORT(fo_lamb_apply) void fo_lamb_apply(const double* scalars, float* con
 }
 
 // A slice's reduction combined with the running result `acc` (host_math.h); op: 0 sum of
-// squares, 1 sum of absolute values, 2 max of absolute values (NaN if any), 3 float sum.
+// squares, 1 sum of absolute values, 2 max of absolute values (NaN if any).
 FUSED_EXPORT(fo_reduce) double fo_reduce(int op, const float* x, int n, double acc) {
   using fused::host::ReduceOp;
   const auto code = static_cast<ReduceOp>(op);
+  if (code != ReduceOp::sumSquares && code != ReduceOp::sumAbs && code != ReduceOp::maxAbs) return NAN;
   const double r = code == ReduceOp::sumSquares ? k().sumSquares(x, size_t(n))
                    : code == ReduceOp::sumAbs   ? k().sumAbs(x, size_t(n))
-                   : code == ReduceOp::maxAbs   ? double(k().maxAbs(x, size_t(n)))
-                                                : k().sumFloat(x, size_t(n));
+                                                : double(k().maxAbs(x, size_t(n)));
   return fused::host::combine(code, acc, r);
 }

@@ -20,7 +20,7 @@ export function probeAddon() {
   const { addonFile, nativeError } = backendInfo();
   if (nativeError !== undefined || addonFile === undefined) return null;
   const addon = createRequire(import.meta.url)(addonFile);
-  return typeof addon.kinds === 'function' && addon.kinds().probe ? addon : null;
+  return typeof addon.probe === 'function' && typeof addon.probeRead === 'function' ? addon : null;
 }
 
 /** `count` arrays of n elements with realistic values (array 3 positive: second moments). */
@@ -63,9 +63,8 @@ export function stepTasks(n, { addon = null, naive = false } = {}) {
   const F = functional;
   const tasks = {};
   if (addon) {
-    const probeKind = addon.kinds().probe.index;
-    tasks[PROBE_WRITE] = [28, () => addon.step(probeKind, { a: P, b: G, c: M, d: V }, new Float64Array(1))];
-    tasks[PROBE_READ] = [4, () => addon.reduce(G, 3)];
+    tasks[PROBE_WRITE] = [28, () => addon.probe({ a: P, b: G, c: M, d: V })];
+    tasks[PROBE_READ] = [4, () => addon.probeRead(G)];
   }
   Object.assign(tasks, {
     AdamW: [28, () => F.adamw(P, G, M, V, null, { ...adam, step: ++step })],

@@ -78,8 +78,6 @@ export const KINDS = {
   scale: kind({ factor: R }, { x: written }),
   accumulate: kind({ scale: R }, { dst: written, src: read }),
   clamp: kind({ clipValue: R }, { x: written }),
-  /** The benchmark's bandwidth probe: a += b, c += b, d += b. */
-  probe: kind({ unused: R }, { a: written, b: read, c: written, d: written }),
   // TensorFlow.js's formulas (fused-optim/tfjs); state named after tfjs-core's slots.
   tf_adam: kind(
     { gradScale: R, beta1: R, oneMinusBeta1: R, beta2: R, oneMinusBeta2: R, oneMinusAccBeta1: R, oneMinusAccBeta2: R, eps: R, lr: R },

@@ -17,6 +17,9 @@ export interface Addon {
   /** Unwraps the lists once; the handle stands in for `streams` in step/stepAsync. */
   pin(kind: number, streams: object): object;
   reduce(tensors: Float32Array[], op: number): number;
+  /** The benchmark's yardsticks (not kinds): a += b, c += b, d += b; and a read-only float sum. */
+  probe(streams: { a: Float32Array[]; b: Float32Array[]; c: Float32Array[]; d: Float32Array[] }): void;
+  probeRead(tensors: Float32Array[]): number;
 }
 
 export interface NativeBackend extends Backend {

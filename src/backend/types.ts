@@ -24,10 +24,10 @@ export interface StoredFields {
   [absmax: `${string}Absmax`]: Float32Array[] | null;
 }
 
-/** Reductions over a list of tensors, accumulated in double. maxAbs is NaN if any value is; `sum` is the read-only bandwidth probe. */
-export type ReduceOp = 'sumSquares' | 'sumAbs' | 'maxAbs' | 'sum';
-/** How the native and wasm builds number the reductions (native/addon.cpp, native/wasm/exports.cpp). */
-export const REDUCE_OP_CODES: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs: 2, sum: 3 };
+/** Reductions over a list of tensors, accumulated in double. maxAbs is NaN if any value is. */
+export type ReduceOp = 'sumSquares' | 'sumAbs' | 'maxAbs';
+/** How the native and wasm builds number the reductions (native/kernels/host_math.h: ReduceOp). */
+export const REDUCE_OP_CODES: Record<ReduceOp, number> = { sumSquares: 0, sumAbs: 1, maxAbs: 2 };
 
 /**
  * A call site's memory across steps (an optimizer keeps one per group): the lists last validated

@@ -38,16 +38,3 @@ export function clamp(t: KernelStreams['clamp'], s: KernelScalars['clamp']): voi
       x[i] = lo > v ? lo : v > hi ? hi : v;
     }
 }
-
-/** The bandwidth probe: a += b, c += b, d += b. */
-export function probe(t: KernelStreams['probe'], _: KernelScalars['probe']): void {
-  for (let k = 0; k < t.a.length; k++) {
-    const a = t.a[k], b = t.b[k], c = t.c[k], d = t.d[k];
-    for (let i = 0; i < a.length; i++) {
-      const bi = b[i];
-      a[i] = f(a[i] + bi);
-      c[i] = f(c[i] + bi);
-      d[i] = f(d[i] + bi);
-    }
-  }
-}

@@ -3,7 +3,7 @@ import { adadelta } from './adadelta';
 import { adagrad } from './adagrad';
 import { adam } from './adam';
 import { adamax } from './adamax';
-import { accumulate, clamp, lookahead, probe, scale } from './elementwise';
+import { accumulate, clamp, lookahead, scale } from './elementwise';
 import { lamb } from './lamb';
 import { lion } from './lion';
 import { nadam } from './nadam';
@@ -21,7 +21,7 @@ import { tfRmsprop } from './tf-rmsprop';
 type Kernels = { [K in Kind]: (streams: KernelStreams[K], scalars: KernelScalars[K]) => void };
 
 const kernels: Kernels = {
-  adam, sgd, adagrad, rmsprop, adadelta, adamax, nadam, radam, lion, lamb, lookahead, scale, accumulate, clamp, probe,
+  adam, sgd, adagrad, rmsprop, adadelta, adamax, nadam, radam, lion, lamb, lookahead, scale, accumulate, clamp,
   tf_adam: tfAdam, tf_adagrad: tfAdagrad, tf_adadelta: tfAdadelta, tf_adamax: tfAdamax, tf_rmsprop: tfRmsprop,
 };
 

@@ -15,7 +15,6 @@ export function reduce(tensors: Float32Array[], op: ReduceOp): number {
   let sum = 0;
   for (const x of tensors) {
     if (op === 'sumSquares') for (let i = 0; i < x.length; i++) sum += x[i] * x[i];
-    else if (op === 'sum') for (let i = 0; i < x.length; i++) sum += x[i];
     else for (let i = 0; i < x.length; i++) sum += Math.abs(x[i]);
   }
   return sum;
