@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setThreads } from '../src';
 import { getBackend } from '../src/backend';
-import { BLOCK_SIZES, bf16Bits, blockCount, quantize, UNSIGNED_STATE } from '../src/backend/state-format';
+import { BLOCK_SIZES, bf16Bits, bf16Value, blockCount, quantize, SIGNED_NAN, UNSIGNED_NAN, UNSIGNED_STATE } from '../src/backend/state-format';
 import type { KernelScalars, Kind } from '../src/backend/types';
 import { adamLike, type Case, common } from './kernel-cases';
 import { firstBitDifference, kernelTargets, machineIsas, onIsa, onJs, onTarget, randomArray, rng } from './helpers';
@@ -126,6 +126,68 @@ describe.each(kernelTargets())('stored-state kernels on %s match the TS specific
       onTarget(target, () => run(c, actual));
       expectSame(actual, expected, `${target} ${dtype} offset`);
     });
+  });
+});
+
+// Non-finite and extreme values through the vector loops (the state converted in them, the int8
+// absmax tracked in them), around the vector widths: NaN and ±Infinity gradients, gradients whose
+// square overflows, subnormals, ±0; stored NaN, ±Infinity and subnormal bfloat16 words and NaN
+// codes; and a block whose state becomes all non-finite (absmax 0: Infinity · 0 must still give
+// the NaN code, though x86's default NaN has its sign bit set).
+const SPECIAL_LENGTHS = [15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 256 + 17, 2048 + 33];
+const SPECIAL_GRADS = [NaN, Infinity, -Infinity, 3e38, -3e38, 1e-45, -1e-40, 0, -0];
+const SPECIAL_WORDS = [0x7f80, 0xff80, 0x7fc1, 0xffff, 0x0001, 0x8001, 0x7f7f, 0x8000];
+
+function withSpecials(c: Case, s: Streams, dtype: Dtype): Streams {
+  (s.grad as Float32Array[]).forEach((g, t) => {
+    for (let i = 3; i < g.length; i += 7) g[i] = SPECIAL_GRADS[((i / 7) | 0) % SPECIAL_GRADS.length];
+    if (g.length === 256 + 17) g.fill(Infinity, 0, 256);
+    if (t === 0) g.fill(NaN);
+  });
+  for (const name of Object.keys(c.streams)) {
+    if (name === 'param' || name === 'grad' || !Array.isArray(s[name])) continue;
+    for (const a of s[name] as AnyArray[])
+      for (let i = 5; i < a.length; i += 11)
+        a[i] = dtype === 'bfloat16' ? SPECIAL_WORDS[((i / 11) | 0) % SPECIAL_WORDS.length] : UNSIGNED_STATE.has(name) ? UNSIGNED_NAN : SIGNED_NAN;
+  }
+  return s;
+}
+
+/** As expectSame, but bfloat16 words compared as the values they hold (any NaN equals any NaN, as for float32). */
+function expectSameValues(actual: Streams, expected: Streams, label: string): void {
+  const asFloats = (x: AnyArray) => (x instanceof Uint16Array ? Float32Array.from(x, bf16Value) : x instanceof Float32Array ? x : Float32Array.from(x));
+  for (const [name, list] of Object.entries(expected)) {
+    if (list === null || typeof list === 'number') continue;
+    list.forEach((e, k) => {
+      const a = asFloats((actual[name] as AnyArray[])[k]), b = asFloats(e);
+      const i = firstBitDifference(a, b);
+      if (i >= 0) throw new Error(`${label} ${name}[${k}]: element ${i} differs: ${a[i]} vs ${b[i]}`);
+    });
+  }
+}
+
+describe.each(kernelTargets())('stored-state kernels on %s: NaN, Infinity, overflow and subnormals as the TS specification', (target) => {
+  describe.each(DTYPES)('%s (block %i)', (dtype, blockSize) => {
+    it.each(STORED_CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
+      const input = withSpecials(c, makeStreams(c, SPECIAL_LENGTHS, 17, dtype, blockSize), dtype);
+      const expected = copyStreams(input);
+      onJs(() => run(c, expected));
+      const actual = copyStreams(input);
+      onTarget(target, () => run(c, actual));
+      expectSameValues(actual, expected, `${target} ${dtype}`);
+    });
+  });
+
+  it('int8: a block whose new state is all ±Infinity stores the NaN code everywhere, scale 0', () => {
+    const c = STORED_CASES[0];
+    const input = makeStreams(c, [256 + 17], 3, 'int8', 256);
+    (input.grad as Float32Array[])[0].fill(Infinity, 0, 256);
+    const actual = copyStreams(input);
+    onTarget(target, () => run(c, actual));
+    const codes = (actual.expAvg as Uint8Array[])[0], absmax = (actual.expAvgAbsmax as Float32Array[])[0];
+    expect(absmax[0]).toBe(0);
+    expect(codes.subarray(0, 256).every((x) => x === SIGNED_NAN)).toBe(true);
+    expect((actual.expAvgSq as Uint8Array[])[0].subarray(0, 256).every((x) => x === UNSIGNED_NAN)).toBe(true);
   });
 });
 

@@ -11,6 +11,7 @@
 #include <random>
 #include <vector>
 
+#include "adam.cpp"  // lowmem.cpp refers to the kernels it runs per format
 #include "lowmem.cpp"
 
 using namespace fused::avx2;

@@ -1,11 +1,12 @@
 // Adam and AdamW in one pass: param, grad, m, v read; param, m, v written (28 bytes per
-// element); amsgrad adds one read-write stream. Operation order mirrors src/backend/js/adam.ts.
-#include "kernels.h"
-#include "simd.h"
+// element with float32 state); amsgrad adds one read-write stream. Operation order mirrors
+// src/backend/js/adam.ts. Written once for every state format (formats.h).
+#include "formats.h"
 
 namespace fused::FUSED_NS {
 
-FUSED_KERNEL void adam(const double* raw, const Piece* pieces, size_t count) {
+template <class S>
+inline void adam_as(const double* raw, const typename S::Piece* pieces, size_t count) {
   using V = Vec;
   const auto s = readScalars<adam_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), l2 = V::set1(float(s.l2)),
@@ -16,27 +17,28 @@ FUSED_KERNEL void adam(const double* raw, const Piece* pieces, size_t count) {
   with_flag(s.amsgrad != 0, [&](auto amsgrad) {
     with_flag(decay == 1, [&](auto useL2) {
       with_flag(decay == 2, [&](auto decoupled) {
-        for_each_piece(pieces, count, [&](float* const* streams, size_t n, const Ahead* ahead) {
-          float* const ptrs[5] = {streams[0], streams[1], streams[2], streams[3], amsgrad ? streams[4] : streams[3]};
+        for_each_piece_as<S>(pieces, count, [&](const auto* streams, size_t n, const auto* ahead) {
+          const typename S::Stream ptrs[5] = {streams[0], streams[1], streams[2], streams[3],
+                                              amsgrad ? streams[4] : streams[3]};
           const uint32_t written = amsgrad ? 0b11101u : 0b01101u;
-          for_each_vector(ptrs, written, n, ahead, [&](float* const (&a)[5], size_t i) {
-            auto p = V::load(a[0] + i);
-            auto g = V::mul(V::load(a[1] + i), gradScale);
+          for_each_vector_as<S>(ptrs, written, n, ahead, [&](auto& a, size_t i) {
+            auto p = a.load(0, i);
+            auto g = V::mul(a.load(1, i), gradScale);
             if constexpr (useL2) g = V::add(g, V::mul(l2, p));
             if constexpr (decoupled) p = V::mul(p, paramDecay);
-            auto m = V::load(a[2] + i);
+            auto m = a.load(2, i);
             m = V::add(m, V::mul(omb1, V::sub(g, m)));  // lerp(m, g, 1 - beta1), as torch
-            const auto v = V::add(V::mul(V::load(a[3] + i), beta2), V::mul(V::mul(omb2, g), g));
+            const auto v = V::add(V::mul(a.load(3, i), beta2), V::mul(V::mul(omb2, g), g));
             auto vUsed = v;
             if constexpr (amsgrad) {
-              vUsed = vmax(V::load(a[4] + i), v);
-              V::store(a[4] + i, vUsed);
+              vUsed = vmax(a.load(4, i), v);
+              a.store(4, i, vUsed);
             }
             const auto denom = V::add(V::div(V::sqrt(vUsed), bc2Sqrt), eps);
             p = V::sub(p, V::mul(stepSize, V::div(m, denom)));
-            V::store(a[0] + i, p);
-            V::store(a[2] + i, m);
-            V::store(a[3] + i, v);
+            a.store(0, i, p);
+            a.store(2, i, m);
+            a.store(3, i, v);
           });
         });
       });
@@ -45,3 +47,5 @@ FUSED_KERNEL void adam(const double* raw, const Piece* pieces, size_t count) {
 }
 
 }  // namespace fused::FUSED_NS
+
+FUSED_FORMATS(adam)
