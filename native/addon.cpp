@@ -201,7 +201,7 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     fail(env, true, "op must be 0, 1, 2 or 3");
     return env.Undefined();
   }
-  return Napi::Number::New(env, fused::runReduce(x, static_cast<fused::ReduceOp>(int(op))));
+  return Napi::Number::New(env, fused::runReduce(x, static_cast<fused::host::ReduceOp>(int(op))));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

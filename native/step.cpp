@@ -1,7 +1,5 @@
 #include "step.h"
 
-#include <cmath>
-#include <cstring>
 
 #include "dispatch.h"
 #include "pool.h"
@@ -57,8 +55,7 @@ void runStored(StepKernel kernel, const StepArgs& args, const double* scalars) {
 }
 
 // LAMB: pass 1 updates the moments and sums ||p||², ||u||² per piece; the pieces of a tensor
-// are added up in part order (deterministic); pass 2 applies lr · trust, trust = ||p|| / ||u||
-// or 1. A part's pieces are consecutive tensors, so piece (part, t) has the unique slot
+// are added up in part order (deterministic); pass 2 applies lr · trust (host_math.h). A part's pieces are consecutive tensors, so piece (part, t) has the unique slot
 // part + t: parts + tensors slots in all, however many tensors a part spans.
 void runLamb(const StepArgs& args, const double* scalars) {
   const auto& k = kernels();
@@ -74,18 +71,15 @@ void runLamb(const StepArgs& args, const double* scalars) {
     for (size_t i = 0; i < pieces.size(); ++i)
       k.lambMoments(scalars, pieces[i].streams, pieces[i].n, &sums[(part + tensors[i]) * 2]);
   });
-  lamb_scalars named;
-  std::memcpy(&named, scalars, sizeof named);  // as kernels read theirs: no double array aliased as the struct
-  const double lr = named.lr;
   std::vector<double> pSq(tensorCount, 0.0), uSq(tensorCount, 0.0);
   for (size_t part = 0; part < parts; ++part)
     split.forEachPiece(part, [&](size_t t, size_t, size_t) {
       pSq[t] += sums[(part + t) * 2];
       uSq[t] += sums[(part + t) * 2 + 1];
     });
+  const auto named = host::scalarsOf<lamb_scalars>(scalars);
   std::vector<double> lrTrust(tensorCount);
-  for (size_t t = 0; t < tensorCount; ++t)
-    lrTrust[t] = pSq[t] > 0 && uSq[t] > 0 ? lr * (std::sqrt(pSq[t]) / std::sqrt(uSq[t])) : lr;
+  for (size_t t = 0; t < tensorCount; ++t) lrTrust[t] = host::lambLrTrust(named, pSq[t], uSq[t]);
   pool.run(parts, [&](size_t part) {
     std::vector<Piece> pieces;
     std::vector<size_t> tensors;
@@ -109,7 +103,8 @@ void runStep(size_t kind, const StepArgs& args, const double* scalars) {
   });
 }
 
-double runReduce(const Spans& x, ReduceOp op) {
+double runReduce(const Spans& x, host::ReduceOp op) {
+  using host::ReduceOp;
   const Split split(x.length, totalLength(x));
   const size_t parts = split.parts();
   const auto& k = kernels();
@@ -118,21 +113,16 @@ double runReduce(const Spans& x, ReduceOp op) {
     double acc = 0.0;
     split.forEachPiece(part, [&](size_t t, size_t b, size_t e) {
       const float* data = static_cast<const float*>(x.at(t, b));
-      if (op == ReduceOp::sumSquares) acc += k.sumSquares(data, e - b);
-      else if (op == ReduceOp::sumAbs) acc += k.sumAbs(data, e - b);
-      else if (op == ReduceOp::sumFloat) acc += k.sumFloat(data, e - b);
-      else {
-        const double m = k.maxAbs(data, e - b);
-        acc = (m > acc || std::isnan(m)) && !std::isnan(acc) ? m : acc;
-      }
+      const double r = op == ReduceOp::sumSquares ? k.sumSquares(data, e - b)
+                       : op == ReduceOp::sumAbs   ? k.sumAbs(data, e - b)
+                       : op == ReduceOp::maxAbs   ? double(k.maxAbs(data, e - b))
+                                                  : k.sumFloat(data, e - b);
+      acc = host::combine(op, acc, r);
     });
     partial[part] = acc;
   });
   double result = 0.0;
-  for (double r : partial) {
-    if (op == ReduceOp::maxAbs) result = (r > result || std::isnan(r)) && !std::isnan(result) ? r : result;
-    else result += r;
-  }
+  for (double r : partial) result = host::combine(op, result, r);
   return result;
 }
 

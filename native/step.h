@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "kernels/host_math.h"
 #include "kernels/kernels.h"
 
 namespace fused {
@@ -37,8 +38,7 @@ size_t totalLength(const Spans& s);
 // Runs kind `kind` (an index of kindSpecs(), or kLambKind) over every tensor of `args`.
 void runStep(size_t kind, const StepArgs& args, const double* scalars);
 
-// Reductions over a tensor list, accumulated in double.
-enum class ReduceOp { sumSquares = 0, sumAbs = 1, maxAbs = 2, sumFloat = 3 };
-double runReduce(const Spans& x, ReduceOp op);
+// A reduction over a tensor list, accumulated in double.
+double runReduce(const Spans& x, host::ReduceOp op);
 
 }  // namespace fused

@@ -1,4 +1,5 @@
 // The layers of DESIGN.md point only down: optim/schedule/grad → functional → backend.
+import { readFileSync } from 'node:fs';
 import madge from 'madge';
 import { describe, expect, it } from 'vitest';
 
@@ -32,5 +33,18 @@ describe('module structure', () => {
       }
     }
     expect(upward).toEqual([]);
+  });
+
+  it('keeps each optimizer in one file: its update formula first, then its functional form and its class', () => {
+    const api = readFileSync('src/functional-api.ts', 'utf8');
+    const files = new Set([...api.matchAll(/from '\.\/(optim\/[\w-]+)'/g)].map((m) => `src/${m[1]}.ts`));
+    expect(files.size).toBeGreaterThanOrEqual(10); // adam.ts holds Adam and AdamW
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      const header = text.slice(0, text.indexOf('\nimport '));
+      expect(header, file).toMatch(/^\/\/ [^]*θ ←/);
+      expect(text, file).toMatch(/\nexport function \w+\(/);
+      expect(text, file).toMatch(/\nexport class \w+ extends \w+/);
+    }
   });
 });

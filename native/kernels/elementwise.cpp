@@ -6,7 +6,7 @@
 namespace fused::FUSED_NS {
 
 // slow += alpha · (fast − slow); fast = slow
-FUSED_KERNEL void lookahead(const double* raw, const Piece* pieces, size_t count) {
+FUSED_FLATTEN void lookahead(const double* raw, const Piece* pieces, size_t count) {
   const auto alpha = Vec::set1(float(readScalars<lookahead_scalars>(raw).alpha));
   for_each_element<2>(pieces, count, 0b11u, [&](float* const (&a)[2], size_t i) {
     auto slow = Vec::load(a[0] + i);
@@ -16,7 +16,7 @@ FUSED_KERNEL void lookahead(const double* raw, const Piece* pieces, size_t count
   });
 }
 
-FUSED_KERNEL void scale(const double* raw, const Piece* pieces, size_t count) {
+FUSED_FLATTEN void scale(const double* raw, const Piece* pieces, size_t count) {
   const auto factor = Vec::set1(float(readScalars<scale_scalars>(raw).factor));
   for_each_element<1>(pieces, count, 0b1u, [&](float* const (&a)[1], size_t i) {
     Vec::store(a[0] + i, Vec::mul(Vec::load(a[0] + i), factor));
@@ -24,14 +24,14 @@ FUSED_KERNEL void scale(const double* raw, const Piece* pieces, size_t count) {
 }
 
 // dst += scale · src
-FUSED_KERNEL void accumulate(const double* raw, const Piece* pieces, size_t count) {
+FUSED_FLATTEN void accumulate(const double* raw, const Piece* pieces, size_t count) {
   const auto k = Vec::set1(float(readScalars<accumulate_scalars>(raw).scale));
   for_each_element<2>(pieces, count, 0b01u, [&](float* const (&a)[2], size_t i) {
     Vec::store(a[0] + i, Vec::add(Vec::load(a[0] + i), Vec::mul(k, Vec::load(a[1] + i))));
   });
 }
 
-FUSED_KERNEL void clamp(const double* raw, const Piece* pieces, size_t count) {
+FUSED_FLATTEN void clamp(const double* raw, const Piece* pieces, size_t count) {
   const auto c = Vec::set1(float(readScalars<clamp_scalars>(raw).clipValue));
   for_each_element<1>(pieces, count, 0b1u, [&](float* const (&a)[1], size_t i) {
     Vec::store(a[0] + i, vclamp(Vec::load(a[0] + i), c));
@@ -39,7 +39,7 @@ FUSED_KERNEL void clamp(const double* raw, const Piece* pieces, size_t count) {
 }
 
 // a += b; c += b; d += b: the streaming probe the benchmark measures optimizers against.
-FUSED_KERNEL void probe(const double*, const Piece* pieces, size_t count) {
+FUSED_FLATTEN void probe(const double*, const Piece* pieces, size_t count) {
   for_each_element<4>(pieces, count, 0b1101u, [&](float* const (&a)[4], size_t i) {
     const auto b = Vec::load(a[1] + i);
     Vec::store(a[0] + i, Vec::add(Vec::load(a[0] + i), b));

@@ -305,13 +305,13 @@ inline Vec::T scaled_grad(Vec::T grad, Vec::T p, Vec::T gradScale, Vec::T wd) {
 // typename S::Piece*, size_t)`: its float32 entry (the table's) and its stored-state entries.
 #define FUSED_FORMATS(kind)                                                                            \
   namespace fused::FUSED_NS {                                                                          \
-  FUSED_KERNEL void kind(const double* raw, const Piece* pieces, size_t count) {                      \
+  FUSED_FLATTEN void kind(const double* raw, const Piece* pieces, size_t count) {                      \
     kind##_as<F32>(raw, pieces, count);                                                                \
   }                                                                                                    \
-  FUSED_KERNEL void kind##_bf16(const double* raw, const Bf16::Piece* pieces, size_t count) {          \
+  FUSED_FLATTEN void kind##_bf16(const double* raw, const Bf16::Piece* pieces, size_t count) {          \
     kind##_as<Bf16>(raw, pieces, count);                                                               \
   }                                                                                                    \
-  FUSED_KERNEL void kind##_int8(const double* raw, const Int8::Piece* pieces, size_t count) {          \
+  FUSED_FLATTEN void kind##_int8(const double* raw, const Int8::Piece* pieces, size_t count) {          \
     kind##_as<Int8>(raw, pieces, count);                                                               \
   }                                                                                                    \
   }

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels.h"  // Piece, Ahead, kMaxStreams
+
 #if defined(FUSED_ISA_AVX512)
 #include <immintrin.h>
 #define FUSED_NS avx512
@@ -342,9 +344,9 @@ inline void for_each_element(const Piece* pieces, size_t count, uint32_t written
 // through a reference that any float store may alias (vector types alias floats), and so
 // reloads them in the hot loop.
 #if defined(__GNUC__) || defined(__clang__)
-#define FUSED_KERNEL __attribute__((flatten))
+#define FUSED_FLATTEN __attribute__((flatten))
 #else
-#define FUSED_KERNEL
+#define FUSED_FLATTEN
 #endif
 
 // Kernels get raw doubles from JS; copying into the struct avoids aliasing a double array as it.

@@ -6,7 +6,7 @@
 
 namespace fused::FUSED_NS {
 
-FUSED_KERNEL void tf_adadelta(const double* raw, const Piece* pieces, size_t count) {
+FUSED_FLATTEN void tf_adadelta(const double* raw, const Piece* pieces, size_t count) {
   using V = Vec;
   const auto s = readScalars<tf_adadelta_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), rho = V::set1(float(s.rho)),

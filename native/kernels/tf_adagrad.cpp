@@ -5,7 +5,7 @@
 
 namespace fused::FUSED_NS {
 
-FUSED_KERNEL void tf_adagrad(const double* raw, const Piece* pieces, size_t count) {
+FUSED_FLATTEN void tf_adagrad(const double* raw, const Piece* pieces, size_t count) {
   using V = Vec;
   const auto s = readScalars<tf_adagrad_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), eps = V::set1(float(s.eps)), lr = V::set1(float(s.lr));

@@ -6,7 +6,7 @@
 
 namespace fused::FUSED_NS {
 
-FUSED_KERNEL void tf_adam(const double* raw, const Piece* pieces, size_t count) {
+FUSED_FLATTEN void tf_adam(const double* raw, const Piece* pieces, size_t count) {
   using V = Vec;
   const auto s = readScalars<tf_adam_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), beta1 = V::set1(float(s.beta1)),

@@ -8,7 +8,7 @@
 
 namespace fused::FUSED_NS {
 
-FUSED_KERNEL void tf_rmsprop(const double* raw, const Piece* pieces, size_t count) {
+FUSED_FLATTEN void tf_rmsprop(const double* raw, const Piece* pieces, size_t count) {
   using V = Vec;
   const auto s = readScalars<tf_rmsprop_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), alpha = V::set1(float(s.alpha)),

@@ -2,6 +2,7 @@
 // (FUSED_ISA_WASM), for hosts where the native addon cannot be built. JavaScript copies slices
 // of the tensors into this module's memory, calls these, and copies the written slices back
 // (src/backend/wasm.ts). Built by scripts/build-wasm.mjs; the .wasm file is committed.
+#include "../kernels/host_math.h"
 #include "../kernels/kernels.h"
 
 #define FUSED_EXPORT(name) extern "C" __attribute__((export_name(#name)))
@@ -50,16 +51,23 @@ FUSED_EXPORT(fo_lamb_moments) void fo_lamb_moments(const double* scalars, float*
   k().lambMoments(scalars, streams, size_t(n), sums);
 }
 
+// The step size of LAMB's apply pass from a tensor's sums (sums[0] ||param||², sums[1] ||update||²).
+FUSED_EXPORT(fo_lamb_lr_trust) double fo_lamb_lr_trust(const double* scalars, const double* sums) {
+  return fused::host::lambLrTrust(fused::host::scalarsOf<fused::lamb_scalars>(scalars), sums[0], sums[1]);
+}
+
 FUSED_EXPORT(fo_lamb_apply) void fo_lamb_apply(const double* scalars, float* const* streams, int n, double lrTrust) {
   k().lambApply(scalars, streams, size_t(n), lrTrust);
 }
 
-// op: 0 sum of squares, 1 sum of absolute values, 2 max of absolute values (NaN if any), 3 sum.
-FUSED_EXPORT(fo_reduce) double fo_reduce(int op, const float* x, int n) {
-  switch (op) {
-    case 0: return k().sumSquares(x, size_t(n));
-    case 1: return k().sumAbs(x, size_t(n));
-    case 2: return double(k().maxAbs(x, size_t(n)));
-    default: return k().sumFloat(x, size_t(n));
-  }
+// A slice's reduction combined with the running result `acc` (host_math.h); op: 0 sum of
+// squares, 1 sum of absolute values, 2 max of absolute values (NaN if any), 3 float sum.
+FUSED_EXPORT(fo_reduce) double fo_reduce(int op, const float* x, int n, double acc) {
+  using fused::host::ReduceOp;
+  const auto code = static_cast<ReduceOp>(op);
+  const double r = code == ReduceOp::sumSquares ? k().sumSquares(x, size_t(n))
+                   : code == ReduceOp::sumAbs   ? k().sumAbs(x, size_t(n))
+                   : code == ReduceOp::maxAbs   ? double(k().maxAbs(x, size_t(n)))
+                                                : k().sumFloat(x, size_t(n));
+  return fused::host::combine(code, acc, r);
 }

@@ -28,8 +28,10 @@ interface Exports {
   fo_kinds(): number;
   fo_step(kind: number, scalars: number, streams: number, n: number): void;
   fo_lamb_moments(scalars: number, streams: number, n: number, sums: number): void;
+  fo_lamb_lr_trust(scalars: number, sums: number): number;
   fo_lamb_apply(scalars: number, streams: number, n: number, lrTrust: number): void;
-  fo_reduce(op: number, x: number, n: number): number;
+  /** A slice's reduction combined with the running result. */
+  fo_reduce(op: number, x: number, n: number, acc: number): number;
   fo_stored_step(
     kind: number, format: number, blockSize: number, unsignedMask: number, scalars: number, streams: number, absmax: number, n: number,
   ): void;
@@ -157,8 +159,7 @@ function wasmBackend(w: Exports): Backend {
       return;
     }
     // LAMB: pass 1 updates the moments and sums ||p||², ||u||² over the tensor's slices; the
-    // trust ratio follows (as native/addon.cpp computes it); pass 2 applies it.
-    const lr = (scalars as KernelScalars['lamb']).lr;
+    // trust ratio follows (native/kernels/host_math.h); pass 2 applies it.
     const lrTrust: number[] = [];
     f64[sumsAt / 8] = f64[sumsAt / 8 + 1] = 0;
     overSlices(
@@ -167,8 +168,7 @@ function wasmBackend(w: Exports): Backend {
       [false, false, true, true],
       (n) => w.fo_lamb_moments(scalarsAt, pointersAt, n, sumsAt),
       (t) => {
-        const p = f64[sumsAt / 8], u = f64[sumsAt / 8 + 1];
-        lrTrust[t] = p > 0 && u > 0 ? lr * (Math.sqrt(p) / Math.sqrt(u)) : lr;
+        lrTrust[t] = w.fo_lamb_lr_trust(scalarsAt, sumsAt);
         f64[sumsAt / 8] = f64[sumsAt / 8 + 1] = 0;
       },
     );
@@ -196,9 +196,7 @@ function wasmBackend(w: Exports): Backend {
         for (let at = 0, length = tensorLength(x); at < length; at += CHUNK) {
           const n = Math.min(CHUNK, length - at);
           f32.set(tensorSlice(x, at, n), slicesAt / 4);
-          const r = w.fo_reduce(code, slicesAt, n);
-          if (code !== 2) result += r;
-          else if ((r > result || Number.isNaN(r)) && !Number.isNaN(result)) result = r;
+          result = w.fo_reduce(code, slicesAt, n, result);
         }
       return result;
     },
