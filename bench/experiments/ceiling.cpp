@@ -4,7 +4,8 @@
 // parts). Melem/s of thread CPU time (CLOCK_THREAD_CPUTIME_ID: time the thread ran, so other
 // jobs on a loaded machine do not count; memory stalls do), best of 5. Build and run (AVX-512 build of the kernels):
 //   g++ -O3 -std=c++17 -mavx512f -mavx2 -mfma -ffp-contract=off -fno-math-errno -pthread \
-//       -DFUSED_ISA_AVX512 -Inative/kernels bench/experiments/ceiling.cpp -o /tmp/ceiling && /tmp/ceiling
+//       -DFUSED_ISA_AVX512 -Inative/kernels bench/experiments/ceiling.cpp \
+//       native/kernels/{sgd,adagrad,rmsprop,adadelta,adamax,nadam,radam,lion}.cpp -o /tmp/ceiling && /tmp/ceiling
 // (-DFUSED_ISA_AVX2 -mavx2 -mfma for the AVX2 build.)
 #include <time.h>
 

@@ -3,7 +3,8 @@
 // memory operands, 8 permutes and 7 masked blends by index bits 5..7. ns per element over 2048
 // codes in L1, best of many runs; checks both give the same bits. Build and run:
 //   g++ -O3 -std=c++17 -mavx512f -mavx2 -mfma -ffp-contract=off -DFUSED_ISA_AVX512 -Inative/kernels \
-//       bench/experiments/decode.cpp -o /tmp/decode && /tmp/decode
+//       bench/experiments/decode.cpp \
+//       native/kernels/{sgd,adagrad,rmsprop,adadelta,adamax,nadam,radam,lion}.cpp -o /tmp/decode && /tmp/decode
 #include <chrono>
 #include <cstdio>
 #include <cstring>

@@ -1,7 +1,8 @@
 // How to find the nearest int8 code (stateDtype 'int8'), measured on the kernels' own AVX2 code
 // (native/kernels/lowmem.cpp, included) against the alternatives. Build and run:
 //   g++ -O3 -std=c++17 -mavx2 -mfma -ffp-contract=off -DFUSED_ISA_AVX2 -Inative/kernels \
-//       bench/experiments/quantize.cpp -o /tmp/quantize && /tmp/quantize
+//       bench/experiments/quantize.cpp \
+//       native/kernels/{sgd,adagrad,rmsprop,adadelta,adamax,nadam,radam,lion}.cpp -o /tmp/quantize && /tmp/quantize
 // Prints ns per element of each way over a block of 2048 values (in L1), best of many runs, and
 // checks that every exact way gives the same codes.
 #include <algorithm>

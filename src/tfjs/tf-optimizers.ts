@@ -26,6 +26,9 @@ export interface Slot {
 const formatOfTensor = (t: StateTensor): StateDtype =>
   isFloat32Array(t) ? 'float32' : typeTagOf(t) === 'Uint16Array' ? 'bfloat16' : 'int8';
 
+/** Elements of a state tensor in any format. */
+const lengthOf = (t: StateTensor): number => (formatOfTensor(t) === 'int8' ? (t as { codes: Uint8Array }).codes : (t as Float32Array)).length;
+
 /** A state tensor's values as float32: the array itself for float32 state, else decoded. */
 const toFloat32 = (t: StateTensor, stream: string): Float32Array =>
   isFloat32Array(t) ? t : stateToFloat32(t, !UNSIGNED_STATE.has(stream), DEFAULT_BLOCK_SIZE);
@@ -93,7 +96,7 @@ export function createTfOptimizers(tf: TfLike) {
     checkState(index: number, size: number): void {
       for (const list of this.state) {
         const a = list[index];
-        const length = a === undefined ? size : isFloat32Array(a) || typeTagOf(a) === 'Uint16Array' ? (a as Uint16Array).length : (a as { codes: Uint8Array }).codes.length;
+        const length = a === undefined ? size : lengthOf(a);
         if (length !== size)
           throw new RangeError(`applyGradients: the optimizer state at position ${index} has ${length} elements, the variable ${size}`);
       }
