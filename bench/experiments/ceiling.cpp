@@ -18,6 +18,7 @@
 #include "adam.cpp"
 #include "elementwise.cpp"
 #include "lowmem.cpp"
+#include "state_codec.cpp"
 
 using namespace fused;
 using namespace fused::FUSED_NS;

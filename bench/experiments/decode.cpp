@@ -12,6 +12,7 @@
 
 #include "adam.cpp"  // lowmem.cpp refers to the kernels it runs per format
 #include "lowmem.cpp"
+#include "state_codec.cpp"
 
 using namespace fused::avx512;
 

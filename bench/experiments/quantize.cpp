@@ -14,6 +14,7 @@
 
 #include "adam.cpp"  // lowmem.cpp refers to the kernels it runs per format
 #include "lowmem.cpp"
+#include "state_codec.cpp"
 
 using namespace fused::avx2;
 
@@ -28,7 +29,7 @@ void bucketGather(const float* x, float inv, const uint32_t* buckets, uint8_t* c
 
 // 2. The same table, one scalar lookup per value.
 void bucketScalar(const float* x, float inv, const uint32_t* buckets, uint8_t* codes) {
-  for (size_t i = 0; i < kBlock; ++i) codes[i] = codeOf(bitsOf(x[i]), inv, buckets, true);
+  for (size_t i = 0; i < kBlock; ++i) codes[i] = codeOf(bits_of(x[i]), inv, buckets, true);
 }
 
 // 3. Branchless binary search over the 127 thresholds of the signed magnitudes, one gather per level.
@@ -105,7 +106,7 @@ int main() {
   std::student_t_distribution<float> heavy(3.0f);
   std::vector<float> x(kBlock);
   for (auto& v : x) v = heavy(gen) * 1e-3f;
-  const float absmax = fromBits(absmaxBits(x.data(), kBlock)), inv = 1.0f / absmax;
+  const float absmax = from_bits(absmaxBits(x.data(), kBlock)), inv = 1.0f / absmax;
   std::vector<uint8_t> a(kBlock), b(kBlock), c(kBlock), d(kBlock);
   std::vector<float> decoded(kBlock);
   bucketGather(x.data(), inv, t.buckets[0], a.data());
