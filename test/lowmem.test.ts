@@ -3,7 +3,8 @@
 // and the small seed problems with quantized state forced onto tiny tensors.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  Adagrad, Adam, AdamW, deserializeState, functional, Lion, type Parameter, type ParamState, RMSprop, SGD, serializeState, type StateDict,
+  Adadelta, Adagrad, Adam, Adamax, AdamW, deserializeState, functional, LAMB, Lion, NAdam, type Parameter, type ParamState, RAdam, RMSprop, SGD,
+  serializeState, type StateDict,
 } from '../src';
 import { DEFAULT_BLOCK_SIZE, dequantize, quantize, SIGNED_NAN, UNSIGNED_NAN } from '../src/backend/state-format';
 import { expectBitEqual, kernelTargets, onJs, onTarget, randomArray, rng } from './helpers';
@@ -21,6 +22,18 @@ const OPTIMIZERS: [string, Make][] = [
   ['SGD momentum dampening', (p, stateDtype) => new SGD(p, { lr: 0.01, momentum: 0.9, dampening: 0.1, stateDtype })],
   ['RMSprop centered momentum', (p, stateDtype) => new RMSprop(p, { lr: 0.001, centered: true, momentum: 0.5, stateDtype })],
   ['Adagrad', (p, stateDtype) => new Adagrad(p, { lr: 0.01, initialAccumulatorValue: 0.1, stateDtype })],
+  ['Adadelta', (p, stateDtype) => new Adadelta(p, { lr: 1, weightDecay: 0.01, stateDtype })],
+  ['Adamax', (p, stateDtype) => new Adamax(p, { lr: 0.01, weightDecay: 0.01, stateDtype })],
+  ['NAdam', (p, stateDtype) => new NAdam(p, { lr: 0.01, weightDecay: 0.01, stateDtype })],
+  ['RAdam', (p, stateDtype) => new RAdam(p, { lr: 0.01, weightDecay: 0.01, stateDtype })],
+];
+
+// The optimizers given stateDtype after Adam's family: [name, class, its never-negative buffer].
+const LATER: [string, typeof Adadelta | typeof Adamax | typeof NAdam | typeof RAdam, string, string][] = [
+  ['Adadelta', Adadelta, 'accDelta', 'squareAvg'],
+  ['Adamax', Adamax, 'expAvg', 'expInf'],
+  ['NAdam', NAdam, 'expAvg', 'expAvgSq'],
+  ['RAdam', RAdam, 'expAvg', 'expAvgSq'],
 ];
 
 // Below and above the 4096-element threshold, across block boundaries, odd tails.
@@ -206,6 +219,59 @@ describe('the functional API with stored state', () => {
       });
       expectBitEqual(fp, p.data, dtype);
     }
+  });
+});
+
+describe.each(LATER)('%s: stateDtype through the class API', (name, Cls, first, second) => {
+  const make = (ps: Parameter[], stateDtype: Dtype) => new Cls(ps, { lr: 0.01, stateDtype });
+  it('loadStateDict converts float32 state to int8 and bfloat16 and back; the dict says its format', () => {
+    const { ps, opt } = train(make, 'float32', 4, 11);
+    const sd = opt.stateDict();
+    const int8 = make(ps, 'int8');
+    int8.loadStateDict(sd);
+    const own = int8.stateDict().state[5] as Record<string, unknown>;
+    expect(own.stateFormat).toBe('int8');
+    expect(own.blockSize).toBe(DEFAULT_BLOCK_SIZE);
+    expect(own[first]).toBeInstanceOf(Uint8Array);
+    expect(own[`${second}Absmax`]).toBeInstanceOf(Float32Array);
+    expect(int8.stateDict().state[0].stateFormat).toBeUndefined(); // 1 element: below min8bitSize
+    if (name === 'NAdam') expect(own.muProduct).toBe(sd.state[5].muProduct); // per-step state stays a number
+    const back = make(ps, 'float32');
+    back.loadStateDict(int8.stateDict());
+    for (const buffer of [first, second]) {
+      const original = sd.state[5][buffer] as Float32Array;
+      const roundTrip = back.stateDict().state[5][buffer] as Float32Array;
+      expect(roundTrip).toBeInstanceOf(Float32Array);
+      const absmax = original.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      for (let i = 0; i < original.length; i++) expect(Math.abs(roundTrip[i] - original[i])).toBeLessThanOrEqual(absmax * 0.0072);
+    }
+    const bf = make(ps, 'bfloat16');
+    bf.loadStateDict(sd);
+    expect(bf.stateDict().state[5].stateFormat).toBe('bfloat16');
+    const f32 = make(ps, 'float32');
+    f32.loadStateDict(bf.stateDict());
+    for (const buffer of [first, second]) {
+      const original = sd.state[5][buffer] as Float32Array;
+      const decoded = f32.stateDict().state[5][buffer] as Float32Array;
+      for (let i = 0; i < decoded.length; i++) expect(Math.abs(decoded[i] - original[i])).toBeLessThanOrEqual(Math.abs(original[i]) * 2 ** -8);
+    }
+  });
+
+  it('a misspelt stateDtype is refused naming the allowed values; a live group\'s cannot change', () => {
+    const p = (): Parameter[] => [{ data: new Float32Array(4), grad: new Float32Array(4) }];
+    expect(() => new Cls(p(), { stateDtype: 'bf16' as never })).toThrow(/stateDtype must be one of 'float32', 'bfloat16', 'int8', got 'bf16'/);
+    expect(() => new Cls([{ params: p(), stateDtype: 8 as never }])).toThrow(TypeError);
+    const opt = new Cls(p(), { stateDtype: 'bfloat16' });
+    expect(() => (opt.paramGroups[0].stateDtype = 'int8')).toThrow(/cannot change on a live group/);
+    expect(opt.paramGroups[0].stateDtype).toBe('bfloat16');
+  });
+});
+
+describe('LAMB keeps float32 state', () => {
+  it('stateDtype is refused as an unknown option', () => {
+    const p: Parameter[] = [{ data: new Float32Array(4), grad: new Float32Array(4) }];
+    expect(() => new LAMB(p, { stateDtype: 'int8' } as never)).toThrow(/stateDtype/);
+    expect(() => new LAMB([{ params: p, stateDtype: 'int8' } as never])).toThrow(/stateDtype/);
   });
 });
 

@@ -27,7 +27,7 @@ export function planLamb(
 ): PlannedUpdate {
   // eps > 0: a zero denominator would make the update, and so every trust ratio, NaN.
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options, { min: 0, minExclusive: true });
-  const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache);
+  const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expAvgSqs', expAvgSqs, 'expAvgSq'], cache).lists;
   return planKernelCall(
     'lamb',
     { param, grad, expAvg, expAvgSq },
@@ -53,7 +53,7 @@ export function lamb(
 export class LAMB extends AdamLike<AdamLikeOptions> {
   protected override readonly stateType = 'LAMB';
   /** @internal */
-  protected readonly bufferNames = ['expAvg', 'expAvgSq'];
+  protected readonly stateLists = { expAvgs: 'expAvg', expAvgSqs: 'expAvgSq' };
   /** @internal */
   protected readonly planner: Planner<AdamLikeOptions> = (o, call) =>
     planLamb(call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expAvgSq'), o, call.cache);
