@@ -371,13 +371,21 @@ describe('the seed problems converge with quantized state forced onto tiny tenso
     expect(distance(0.9)).toBeLessThan(1);
   });
 
-  it.each(['bfloat16', 'int8'] as const)('%s: a 2-2-1 sigmoid network learns XOR with Adam to MSE < 0.01 within 2000 steps', (stateDtype) => {
+  const XOR_OPTIMIZERS = [
+    ['Adam', (ps: Parameter[], stateDtype: Dtype) => new Adam(ps, { lr: 0.1, stateDtype, min8bitSize: 0 })],
+    ['Adadelta', (ps: Parameter[], stateDtype: Dtype) => new Adadelta(ps, { lr: 10, stateDtype, min8bitSize: 0 })],
+    ['Adamax', (ps: Parameter[], stateDtype: Dtype) => new Adamax(ps, { lr: 0.1, stateDtype, min8bitSize: 0 })],
+    ['NAdam', (ps: Parameter[], stateDtype: Dtype) => new NAdam(ps, { lr: 0.1, stateDtype, min8bitSize: 0 })],
+    ['RAdam', (ps: Parameter[], stateDtype: Dtype) => new RAdam(ps, { lr: 0.1, stateDtype, min8bitSize: 0 })],
+  ] as const;
+  const XOR_CASES = XOR_OPTIMIZERS.flatMap(([name, make]) => (['bfloat16', 'int8'] as const).map((d) => [d, name, make] as const));
+  it.each(XOR_CASES)('%s: a 2-2-1 sigmoid network learns XOR with %s to MSE < 0.01 within 2000 steps', (stateDtype, _name, make) => {
     const r = rng(7);
     const w1: Parameter = { data: Float32Array.from({ length: 4 }, () => r() * 2 - 1), grad: null };
     const b1: Parameter = { data: new Float32Array(2), grad: null };
     const w2: Parameter = { data: Float32Array.from({ length: 2 }, () => r() * 2 - 1), grad: null };
     const b2: Parameter = { data: new Float32Array(1), grad: null };
-    const opt = new Adam([w1, b1, w2, b2], { lr: 0.1, stateDtype, min8bitSize: 0 });
+    const opt = make([w1, b1, w2, b2], stateDtype);
     expect(opt.paramGroups[0].min8bitSize).toBe(0);
     const X = [[0, 0], [0, 1], [1, 0], [1, 1]], Y = [0, 1, 1, 0];
     const sig = (z: number) => 1 / (1 + Math.exp(-z));
