@@ -15,7 +15,7 @@ export type {
 export type { NamedTensor, NamedTensorMap, TfLike, TfTensor, TfVariable } from './tf-like';
 export type { TorchStyleOptions } from './torch-optimizers';
 
-/** Options of fusedTrain: how every optimizer it makes stores its state (adamw and lion may override). */
+/** Options of fusedTrain: how every optimizer it makes stores its state (adamw, nadam, radam and lion may override; lamb keeps float32). */
 export type FusedTrainOptions = FusedStateOptions;
 
 /**
