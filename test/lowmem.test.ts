@@ -273,6 +273,14 @@ describe('LAMB keeps float32 state', () => {
     expect(() => new LAMB(p, { stateDtype: 'int8' } as never)).toThrow(/stateDtype/);
     expect(() => new LAMB([{ params: p, stateDtype: 'int8' } as never])).toThrow(/stateDtype/);
   });
+  it('functional.lamb refuses a stored stateDtype instead of ignoring it, the arrays unchanged', () => {
+    const P = [new Float32Array([1, 2])], G = [new Float32Array([0.5, 0.5])], M = [new Float32Array(2)], V = [new Float32Array(2)];
+    const opts = { step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-6, weightDecay: 0 };
+    expect(() => functional.lamb(P, G, M, V, { ...opts, stateDtype: 'int8' })).toThrow(/lamb keeps float32 state/);
+    expect(P[0]).toEqual(new Float32Array([1, 2]));
+    functional.lamb(P, G, M, V, { ...opts, stateDtype: 'float32' });
+    expect(P[0][0]).not.toBe(1);
+  });
 });
 
 describe('non-finite gradients with int8 state', () => {
