@@ -13,7 +13,7 @@ export {
   type ZeroGradOptions,
 } from './optim/optimizer';
 export { Adam, AdamW, type AdamOptions } from './optim/adam';
-export { type AdamLikeOptions } from './optim/adam-like';
+export { type AdamLikeOptions, type StoredAdamLikeOptions } from './optim/adam-like';
 export { Adamax } from './optim/adamax';
 export { LAMB } from './optim/lamb';
 export { NAdam, type NadamOptions } from './optim/nadam';

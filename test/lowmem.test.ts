@@ -3,7 +3,8 @@
 // and the small seed problems with quantized state forced onto tiny tensors.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  Adagrad, Adam, AdamW, deserializeState, functional, Lion, type Parameter, type ParamState, RMSprop, SGD, serializeState, type StateDict,
+  Adadelta, Adagrad, Adam, Adamax, AdamW, deserializeState, functional, LAMB, Lion, NAdam, type Parameter, type ParamState, RAdam, RMSprop, SGD,
+  serializeState, type StateDict,
 } from '../src';
 import { DEFAULT_BLOCK_SIZE, dequantize, quantize, SIGNED_NAN, UNSIGNED_NAN } from '../src/backend/state-format';
 import { expectBitEqual, kernelTargets, onJs, onTarget, randomArray, rng } from './helpers';
@@ -21,6 +22,18 @@ const OPTIMIZERS: [string, Make][] = [
   ['SGD momentum dampening', (p, stateDtype) => new SGD(p, { lr: 0.01, momentum: 0.9, dampening: 0.1, stateDtype })],
   ['RMSprop centered momentum', (p, stateDtype) => new RMSprop(p, { lr: 0.001, centered: true, momentum: 0.5, stateDtype })],
   ['Adagrad', (p, stateDtype) => new Adagrad(p, { lr: 0.01, initialAccumulatorValue: 0.1, stateDtype })],
+  ['Adadelta', (p, stateDtype) => new Adadelta(p, { lr: 1, weightDecay: 0.01, stateDtype })],
+  ['Adamax', (p, stateDtype) => new Adamax(p, { lr: 0.01, weightDecay: 0.01, stateDtype })],
+  ['NAdam', (p, stateDtype) => new NAdam(p, { lr: 0.01, weightDecay: 0.01, stateDtype })],
+  ['RAdam', (p, stateDtype) => new RAdam(p, { lr: 0.01, weightDecay: 0.01, stateDtype })],
+];
+
+// The optimizers given stateDtype after Adam's family: [name, class, its never-negative buffer].
+const LATER: [string, typeof Adadelta | typeof Adamax | typeof NAdam | typeof RAdam, string, string][] = [
+  ['Adadelta', Adadelta, 'accDelta', 'squareAvg'],
+  ['Adamax', Adamax, 'expAvg', 'expInf'],
+  ['NAdam', NAdam, 'expAvg', 'expAvgSq'],
+  ['RAdam', RAdam, 'expAvg', 'expAvgSq'],
 ];
 
 // Below and above the 4096-element threshold, across block boundaries, odd tails.
@@ -209,6 +222,67 @@ describe('the functional API with stored state', () => {
   });
 });
 
+describe.each(LATER)('%s: stateDtype through the class API', (name, Cls, first, second) => {
+  const make = (ps: Parameter[], stateDtype: Dtype) => new Cls(ps, { lr: 0.01, stateDtype });
+  it('loadStateDict converts float32 state to int8 and bfloat16 and back; the dict says its format', () => {
+    const { ps, opt } = train(make, 'float32', 4, 11);
+    const sd = opt.stateDict();
+    const int8 = make(ps, 'int8');
+    int8.loadStateDict(sd);
+    const own = int8.stateDict().state[5] as Record<string, unknown>;
+    expect(own.stateFormat).toBe('int8');
+    expect(own.blockSize).toBe(DEFAULT_BLOCK_SIZE);
+    expect(own[first]).toBeInstanceOf(Uint8Array);
+    expect(own[`${second}Absmax`]).toBeInstanceOf(Float32Array);
+    expect(int8.stateDict().state[0].stateFormat).toBeUndefined(); // 1 element: below min8bitSize
+    if (name === 'NAdam') expect(own.muProduct).toBe(sd.state[5].muProduct); // per-step state stays a number
+    const back = make(ps, 'float32');
+    back.loadStateDict(int8.stateDict());
+    for (const buffer of [first, second]) {
+      const original = sd.state[5][buffer] as Float32Array;
+      const roundTrip = back.stateDict().state[5][buffer] as Float32Array;
+      expect(roundTrip).toBeInstanceOf(Float32Array);
+      const absmax = original.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      for (let i = 0; i < original.length; i++) expect(Math.abs(roundTrip[i] - original[i])).toBeLessThanOrEqual(absmax * 0.0072);
+    }
+    const bf = make(ps, 'bfloat16');
+    bf.loadStateDict(sd);
+    expect(bf.stateDict().state[5].stateFormat).toBe('bfloat16');
+    const f32 = make(ps, 'float32');
+    f32.loadStateDict(bf.stateDict());
+    for (const buffer of [first, second]) {
+      const original = sd.state[5][buffer] as Float32Array;
+      const decoded = f32.stateDict().state[5][buffer] as Float32Array;
+      for (let i = 0; i < decoded.length; i++) expect(Math.abs(decoded[i] - original[i])).toBeLessThanOrEqual(Math.abs(original[i]) * 2 ** -8);
+    }
+  });
+
+  it('a misspelt stateDtype is refused naming the allowed values; a live group\'s cannot change', () => {
+    const p = (): Parameter[] => [{ data: new Float32Array(4), grad: new Float32Array(4) }];
+    expect(() => new Cls(p(), { stateDtype: 'bf16' as never })).toThrow(/stateDtype must be one of 'float32', 'bfloat16', 'int8', got 'bf16'/);
+    expect(() => new Cls([{ params: p(), stateDtype: 8 as never }])).toThrow(TypeError);
+    const opt = new Cls(p(), { stateDtype: 'bfloat16' });
+    expect(() => (opt.paramGroups[0].stateDtype = 'int8')).toThrow(/cannot change on a live group/);
+    expect(opt.paramGroups[0].stateDtype).toBe('bfloat16');
+  });
+});
+
+describe('LAMB keeps float32 state', () => {
+  it('stateDtype is refused as an unknown option', () => {
+    const p: Parameter[] = [{ data: new Float32Array(4), grad: new Float32Array(4) }];
+    expect(() => new LAMB(p, { stateDtype: 'int8' } as never)).toThrow(/stateDtype/);
+    expect(() => new LAMB([{ params: p, stateDtype: 'int8' } as never])).toThrow(/stateDtype/);
+  });
+  it('functional.lamb refuses a stored stateDtype instead of ignoring it, the arrays unchanged', () => {
+    const P = [new Float32Array([1, 2])], G = [new Float32Array([0.5, 0.5])], M = [new Float32Array(2)], V = [new Float32Array(2)];
+    const opts = { step: 1, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-6, weightDecay: 0 };
+    expect(() => functional.lamb(P, G, M, V, { ...opts, stateDtype: 'int8' })).toThrow(/lamb keeps float32 state/);
+    expect(P[0]).toEqual(new Float32Array([1, 2]));
+    functional.lamb(P, G, M, V, { ...opts, stateDtype: 'float32' });
+    expect(P[0][0]).not.toBe(1);
+  });
+});
+
 describe('non-finite gradients with int8 state', () => {
   it('a NaN gradient spoils only its own element: the rest of its block updates as if it were 0 there', () => {
     const r = rng(21);
@@ -305,13 +379,21 @@ describe('the seed problems converge with quantized state forced onto tiny tenso
     expect(distance(0.9)).toBeLessThan(1);
   });
 
-  it.each(['bfloat16', 'int8'] as const)('%s: a 2-2-1 sigmoid network learns XOR with Adam to MSE < 0.01 within 2000 steps', (stateDtype) => {
+  const XOR_OPTIMIZERS = [
+    ['Adam', (ps: Parameter[], stateDtype: Dtype) => new Adam(ps, { lr: 0.1, stateDtype, min8bitSize: 0 })],
+    ['Adadelta', (ps: Parameter[], stateDtype: Dtype) => new Adadelta(ps, { lr: 10, stateDtype, min8bitSize: 0 })],
+    ['Adamax', (ps: Parameter[], stateDtype: Dtype) => new Adamax(ps, { lr: 0.1, stateDtype, min8bitSize: 0 })],
+    ['NAdam', (ps: Parameter[], stateDtype: Dtype) => new NAdam(ps, { lr: 0.1, stateDtype, min8bitSize: 0 })],
+    ['RAdam', (ps: Parameter[], stateDtype: Dtype) => new RAdam(ps, { lr: 0.1, stateDtype, min8bitSize: 0 })],
+  ] as const;
+  const XOR_CASES = XOR_OPTIMIZERS.flatMap(([name, make]) => (['bfloat16', 'int8'] as const).map((d) => [d, name, make] as const));
+  it.each(XOR_CASES)('%s: a 2-2-1 sigmoid network learns XOR with %s to MSE < 0.01 within 2000 steps', (stateDtype, _name, make) => {
     const r = rng(7);
     const w1: Parameter = { data: Float32Array.from({ length: 4 }, () => r() * 2 - 1), grad: null };
     const b1: Parameter = { data: new Float32Array(2), grad: null };
     const w2: Parameter = { data: Float32Array.from({ length: 2 }, () => r() * 2 - 1), grad: null };
     const b2: Parameter = { data: new Float32Array(1), grad: null };
-    const opt = new Adam([w1, b1, w2, b2], { lr: 0.1, stateDtype, min8bitSize: 0 });
+    const opt = make([w1, b1, w2, b2], stateDtype);
     expect(opt.paramGroups[0].min8bitSize).toBe(0);
     const X = [[0, 0], [0, 1], [1, 0], [1, 1]], Y = [0, 1, 1, 0];
     const sig = (z: number) => 1 / (1 + Math.exp(-z));

@@ -149,28 +149,31 @@ describe('stored state: getWeights and setWeights speak float32 with stock optim
     expect(forced.some((v, i) => v !== float[i])).toBe(true);
   });
 
-  it('adamw and lion take stateDtype in their options; their weights are float32 and reload into float32 state', async () => {
-    for (const [name, opts] of [['adamw', { lr: 0.01, weightDecay: 0.01 }], ['lion', { lr: 1e-3 }]] as const) {
-      const t = fusedTrain(tfLike);
-      const make = (stateDtype: StateDtype) => (name === 'adamw' ? t.adamw({ ...opts, stateDtype }) : t.lion({ ...opts, stateDtype }));
-      const { w, b, loss, values, dispose } = problem();
-      const a = make('int8');
-      for (let s = 0; s < 3; s++) a.minimize(loss, false, [w, b]);
-      const weights = await a.getWeights();
-      expect(weights.filter((x) => x.name !== 'iter').every((x) => x.tensor.dtype === 'float32')).toBe(true);
-      expect(weights.some((x) => x.name === `${w.name}/expAvg`)).toBe(true);
-      const p3 = values();
-      const copy = make('int8');
-      await copy.setWeights(weights);
-      a.minimize(loss, false, [w, b]);
-      const expected = values();
-      w.assign(tf.tensor2d(p3.subarray(0, 5120), [64, 80]));
-      b.assign(tf.tensor1d(p3.subarray(5120)));
-      copy.minimize(loss, false, [w, b]);
-      expectBitEqual(values(), expected, `${name} int8 state resumed from its float32 weights`);
-      [a, copy].forEach((o) => o.dispose());
-      dispose();
-    }
+  it.each([
+    ['adamw', { lr: 0.01, weightDecay: 0.01 }],
+    ['lion', { lr: 1e-3 }],
+    ['nadam', { lr: 0.01, weightDecay: 0.01 }],
+    ['radam', { lr: 0.01 }],
+  ] as const)('%s takes stateDtype in its options; its weights are float32 and reload into int8 state bit-exactly', async (name, opts) => {
+    const t = fusedTrain(tfLike);
+    const make = (stateDtype: StateDtype) => t[name]({ ...opts, stateDtype });
+    const { w, b, loss, values, dispose } = problem();
+    const a = make('int8');
+    for (let s = 0; s < 3; s++) a.minimize(loss, false, [w, b]);
+    const weights = await a.getWeights();
+    expect(weights.filter((x) => x.name !== 'iter').every((x) => x.tensor.dtype === 'float32')).toBe(true);
+    expect(weights.some((x) => x.name === `${w.name}/expAvg`)).toBe(true);
+    const p3 = values();
+    const copy = make('int8');
+    await copy.setWeights(weights);
+    a.minimize(loss, false, [w, b]);
+    const expected = values();
+    w.assign(tf.tensor2d(p3.subarray(0, 5120), [64, 80]));
+    b.assign(tf.tensor1d(p3.subarray(5120)));
+    copy.minimize(loss, false, [w, b]);
+    expectBitEqual(values(), expected, `${name} int8 state resumed from its float32 weights`);
+    [a, copy].forEach((o) => o.dispose());
+    dispose();
   });
 
   it('refuses a bad stateDtype at once, and a change once the optimizer has state', () => {
@@ -181,6 +184,11 @@ describe('stored state: getWeights and setWeights speak float32 with stock optim
     opt.minimize(loss, false, [w, b]);
     expect(() => opt.configureState({ stateDtype: 'int8' })).toThrow(/before the first step/);
     expect(opt.getConfig()).toEqual(tf.train.adam(0.01).getConfig());
+    // fusedTrain's stateDtype reaches nadam and radam too; their own option wins, as for adamw.
+    const t8 = fusedTrain(tfLike, { stateDtype: 'int8' });
+    expect(t8.nadam().getConfig().stateDtype).toBe('int8');
+    expect(t8.radam({ stateDtype: 'bfloat16' }).getConfig().stateDtype).toBe('bfloat16');
+    expect(t8.lamb().getConfig().stateDtype).toBeUndefined();
     opt.dispose();
     dispose();
   });

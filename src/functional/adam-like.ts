@@ -2,7 +2,7 @@
 // the step count, the betas, eps, and params/grads plus two moment lists.
 import type { StreamCache } from '../backend/types';
 import { checkBeta, checkOptions, checkStep, type CommonOptions, commonScalars } from './common-options';
-import { checkStreams } from './stream-check';
+import { checkStateStreams, type StoredArgs } from './stored-layout';
 import { checkNumber, type NumberRule } from './validate';
 
 export interface AdamLikeCallOptions extends CommonOptions {
@@ -30,23 +30,26 @@ export function checkAdamLike(options: AdamLikeCallOptions, epsRule: NumberRule 
   };
 }
 
-/** params, grads and the two moment lists (named as in the caller's signature), checked. */
+/**
+ * params, grads and the two moment lists (named as in the caller's signature, with the kernel's
+ * stream name of each), checked; with `stored`, the moments in that stored form (checkStateStreams).
+ */
 export function momentStreams(
   params: Float32Array[],
   grads: Float32Array[],
-  first: [name: string, list: Float32Array[]],
-  second: [name: string, list: Float32Array[]],
+  first: [name: string, list: Float32Array[], stream: string],
+  second: [name: string, list: Float32Array[], stream: string],
   cache?: StreamCache,
-  extra?: { name: string; list: unknown } | null,
-): Float32Array[][] {
-  return checkStreams(
+  stored?: StoredArgs,
+): { lists: Float32Array[][]; fields: object } {
+  return checkStateStreams(
     [
       { name: 'params', list: params, written: true },
       { name: 'grads', list: grads, written: false },
-      { name: first[0], list: first[1], written: true },
-      { name: second[0], list: second[1], written: true },
-      ...(extra ? [{ ...extra, written: true }] : []),
+      { name: first[0], list: first[1], written: true, stream: first[2] },
+      { name: second[0], list: second[1], written: true, stream: second[2] },
     ],
     cache,
+    stored,
   );
 }

@@ -9,11 +9,12 @@
 import type { StreamCache } from '../backend/types';
 import { checkOptions, type CommonOptions, commonScalars } from '../functional/common-options';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
-import { checkStreams } from '../functional/stream-check';
+import { splitState, type StateTensor } from '../functional/stored';
+import { checkStateStreams, type StoredArgs } from '../functional/stored-layout';
 import { checkNumber } from '../functional/validate';
 import { checkCommon, groupOptionsWith } from './option-checks';
 import { Optimizer, type ParamGroup, type Parameter } from './optimizer';
-import { zeros } from './state';
+import { checkStoredOptions, formatFor, STORED_DEFAULTS, storedArgs, storedZeros, type StoredStateOptions } from './stored-state';
 
 export interface AdadeltaCallOptions extends CommonOptions {
   /** Decay of the running averages. */
@@ -30,36 +31,41 @@ export function planAdadelta(
   accDeltas: Float32Array[],
   options: AdadeltaCallOptions,
   cache?: StreamCache,
+  stored?: StoredArgs,
 ): PlannedUpdate {
   checkOptions(options);
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const rho = checkNumber('rho', options.rho, { min: 0, max: 1 });
   const eps = checkNumber('eps', options.eps, { min: 0 });
-  const [param, grad, squareAvg, accDelta] = checkStreams([
+  const { lists, fields } = checkStateStreams([
     { name: 'params', list: params, written: true },
     { name: 'grads', list: grads, written: false },
-    { name: 'squareAvgs', list: squareAvgs, written: true },
-    { name: 'accDeltas', list: accDeltas, written: true },
-  ], cache);
+    { name: 'squareAvgs', list: squareAvgs, written: true, stream: 'squareAvg' },
+    { name: 'accDeltas', list: accDeltas, written: true, stream: 'accDelta' },
+  ], cache, stored);
+  const [param, grad, squareAvg, accDelta] = lists;
   return planKernelCall(
     'adadelta',
-    { param, grad, squareAvg, accDelta },
+    Object.assign({ param, grad, squareAvg, accDelta }, fields),
     { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, rho, oneMinusRho: 1 - rho, eps, lr },
     cache,
   );
 }
 
+/** One Adadelta update over many tensors (state in options.stateDtype). */
 export function adadelta(
   params: Float32Array[],
   grads: Float32Array[],
-  squareAvgs: Float32Array[],
-  accDeltas: Float32Array[],
+  squareAvgs: StateTensor[],
+  accDeltas: StateTensor[],
   options: AdadeltaCallOptions,
 ): void {
-  planAdadelta(params, grads, squareAvgs, accDeltas, options)();
+  checkOptions(options);
+  const { lists, stored } = splitState(options, { squareAvgs, accDeltas });
+  planAdadelta(params, grads, lists.squareAvgs as Float32Array[], lists.accDeltas as Float32Array[], options, undefined, stored)();
 }
 
-export interface AdadeltaOptions {
+export interface AdadeltaOptions extends StoredStateOptions {
   /** Scales the update. Default 1.0. */
   lr: number;
   /** Decay of the running averages. Default 0.9. */
@@ -76,7 +82,7 @@ export interface AdadeltaOptions {
 export class Adadelta extends Optimizer<AdadeltaOptions> {
   protected override readonly stateType = 'Adadelta';
   constructor(params: Parameter[] | ParamGroup[], options: Partial<AdadeltaOptions> = {}) {
-    super(params, { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false }, options);
+    super(params, { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false, ...STORED_DEFAULTS }, options);
   }
 
   /** @internal */
@@ -84,6 +90,7 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     checkCommon(where, g);
     checkNumber(`${where}.rho`, g.rho, { min: 0, max: 1 });
     checkNumber(`${where}.eps`, g.eps, { min: 0 });
+    checkStoredOptions(where, g);
   }
 
   /** @internal */
@@ -92,9 +99,12 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
       g,
       params,
       ['squareAvg', 'accDelta'],
-      (p, s) => (s === undefined ? { step: 0, ...zeros(p, ['squareAvg', 'accDelta']) } : undefined),
-      (_, call) =>
-        planAdadelta(call.datas(), call.grads(), call.buffers('squareAvg'), call.buffers('accDelta'), groupOptionsWith(g, { gradScale }), call.cache),
+      (p, s) => (s === undefined ? { step: 0, ...storedZeros(p, ['squareAvg', 'accDelta'], formatFor(g, p)) } : undefined),
+      (_, call, format) =>
+        planAdadelta(
+          call.datas(), call.grads(), call.buffers('squareAvg'), call.buffers('accDelta'), groupOptionsWith(g, { gradScale }), call.cache,
+          storedArgs(format, call, { squareAvgs: 'squareAvg', accDeltas: 'accDelta' }),
+        ),
     );
   }
 }

@@ -8,8 +8,11 @@
 // Kernel: native/kernels/adamax.cpp, specified by src/backend/js/adamax.ts.
 import type { StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from '../functional/adam-like';
+import { checkOptions } from '../functional/common-options';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
-import { ADAM_LIKE, AdamLike, type AdamLikeOptions, type Planner } from './adam-like';
+import { splitState, type StateTensor } from '../functional/stored';
+import type { StoredArgs } from '../functional/stored-layout';
+import { AdamLike, type Planner, STORED_ADAM_LIKE, type StoredAdamLikeOptions } from './adam-like';
 import type { ParamGroup, Parameter } from './optimizer';
 
 export type AdamaxCallOptions = AdamLikeCallOptions;
@@ -22,12 +25,14 @@ export function planAdamax(
   expInfs: Float32Array[],
   options: AdamaxCallOptions,
   cache?: StreamCache,
+  stored?: StoredArgs,
 ): PlannedUpdate {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
-  const [param, grad, expAvg, expInf] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expInfs', expInfs], cache);
+  const { lists, fields } = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expInfs', expInfs, 'expInf'], cache, stored);
+  const [param, grad, expAvg, expInf] = lists;
   return planKernelCall(
     'adamax',
-    { param, grad, expAvg, expInf },
+    Object.assign({ param, grad, expAvg, expInf }, fields),
     {
       gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, oneMinusBeta1: 1 - beta1, beta2, eps,
       clr: lr / (1 - beta1 ** step),
@@ -36,25 +41,28 @@ export function planAdamax(
   );
 }
 
+/** One Adamax update over many tensors (state in options.stateDtype). */
 export function adamax(
   params: Float32Array[],
   grads: Float32Array[],
-  expAvgs: Float32Array[],
-  expInfs: Float32Array[],
+  expAvgs: StateTensor[],
+  expInfs: StateTensor[],
   options: AdamaxCallOptions,
 ): void {
-  planAdamax(params, grads, expAvgs, expInfs, options)();
+  checkOptions(options);
+  const { lists, stored } = splitState(options, { expAvgs, expInfs });
+  planAdamax(params, grads, lists.expAvgs as Float32Array[], lists.expInfs as Float32Array[], options, undefined, stored)();
 }
 
 /** Adamax, the infinity-norm Adam (Kingma & Ba, 2015), as torch.optim.Adamax. */
-export class Adamax extends AdamLike<AdamLikeOptions> {
+export class Adamax extends AdamLike<StoredAdamLikeOptions> {
   protected override readonly stateType = 'Adamax';
   /** @internal */
-  protected readonly bufferNames = ['expAvg', 'expInf'];
+  protected readonly stateLists = { expAvgs: 'expAvg', expInfs: 'expInf' };
   /** @internal */
-  protected readonly planner: Planner<AdamLikeOptions> = (o, call) =>
-    planAdamax(call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expInf'), o, call.cache);
-  constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
-    super(params, { lr: 2e-3, ...ADAM_LIKE }, options);
+  protected readonly planner: Planner<StoredAdamLikeOptions> = (o, call, stored) =>
+    planAdamax(call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expInf'), o, call.cache, stored);
+  constructor(params: Parameter[] | ParamGroup[], options: Partial<StoredAdamLikeOptions> = {}) {
+    super(params, { lr: 2e-3, ...STORED_ADAM_LIKE }, options);
   }
 }

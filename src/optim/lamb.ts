@@ -25,9 +25,13 @@ export function planLamb(
   options: LambCallOptions,
   cache?: StreamCache,
 ): PlannedUpdate {
+  // The trust ratio needs the whole update before any parameter is written: two passes that
+  // have no stored-state form, so a stored format asked for is refused rather than ignored.
+  if (options?.stateDtype !== undefined && options.stateDtype !== 'float32')
+    throw new RangeError(`lamb keeps float32 state: stateDtype must be 'float32' or absent, got ${JSON.stringify(options.stateDtype)}`);
   // eps > 0: a zero denominator would make the update, and so every trust ratio, NaN.
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options, { min: 0, minExclusive: true });
-  const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache);
+  const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expAvgSqs', expAvgSqs, 'expAvgSq'], cache).lists;
   return planKernelCall(
     'lamb',
     { param, grad, expAvg, expAvgSq },
@@ -53,7 +57,7 @@ export function lamb(
 export class LAMB extends AdamLike<AdamLikeOptions> {
   protected override readonly stateType = 'LAMB';
   /** @internal */
-  protected readonly bufferNames = ['expAvg', 'expAvgSq'];
+  protected readonly stateLists = { expAvgs: 'expAvg', expAvgSqs: 'expAvgSq' };
   /** @internal */
   protected readonly planner: Planner<AdamLikeOptions> = (o, call) =>
     planLamb(call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expAvgSq'), o, call.cache);

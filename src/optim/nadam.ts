@@ -9,11 +9,14 @@
 import type { StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from '../functional/adam-like';
 import { addBookkeeping } from '../functional/bookkeeping';
+import { checkOptions } from '../functional/common-options';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
+import { splitState, type StateTensor } from '../functional/stored';
+import type { StoredArgs } from '../functional/stored-layout';
 import { runAll } from '../functional/step-runner';
 import { isTensorListError, reindex } from '../functional/tensor-error';
 import { checkNumber } from '../functional/validate';
-import { ADAM_LIKE, AdamLike, type AdamLikeOptions, type Planner } from './adam-like';
+import { AdamLike, type Planner, STORED_ADAM_LIKE, type StoredAdamLikeOptions } from './adam-like';
 import { groupOptionsWith } from './option-checks';
 import type { ParamGroup, Parameter, ParamState } from './optimizer';
 
@@ -37,18 +40,20 @@ export function planNadam(
   expAvgSqs: Float32Array[],
   options: NadamCallOptions,
   cache?: StreamCache,
+  stored?: StoredArgs,
 ): { run: PlannedUpdate; muProduct: number } {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
   const momentumDecay = checkNumber('momentumDecay', options.momentumDecay, { min: 0 });
   const previous = checkNumber('muProduct', options.muProduct, { min: 0, max: 1 });
-  const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache);
+  const { lists, fields } = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expAvgSqs', expAvgSqs, 'expAvgSq'], cache, stored);
+  const [param, grad, expAvg, expAvgSq] = lists;
   const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay));
   const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentumDecay));
   const muProduct = f(f(previous) * f(mu));
   const muProductNext = muProduct * muNext;
   const run = planKernelCall(
     'nadam',
-    { param, grad, expAvg, expAvgSq },
+    Object.assign({ param, grad, expAvg, expAvgSq }, fields),
     {
       gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, oneMinusBeta1: 1 - beta1, beta2,
       oneMinusBeta2: 1 - beta2, bc2: 1 - beta2 ** step, eps,
@@ -60,20 +65,22 @@ export function planNadam(
   return { run, muProduct };
 }
 
-/** Runs one NAdam update; returns the μ product to pass as muProduct next step. */
+/** Runs one NAdam update (state in options.stateDtype); returns the μ product to pass as muProduct next step. */
 export function nadam(
   params: Float32Array[],
   grads: Float32Array[],
-  expAvgs: Float32Array[],
-  expAvgSqs: Float32Array[],
+  expAvgs: StateTensor[],
+  expAvgSqs: StateTensor[],
   options: NadamCallOptions,
 ): number {
-  const { run, muProduct } = planNadam(params, grads, expAvgs, expAvgSqs, options);
+  checkOptions(options);
+  const { lists, stored } = splitState(options, { expAvgs, expAvgSqs });
+  const { run, muProduct } = planNadam(params, grads, lists.expAvgs as Float32Array[], lists.expAvgSqs as Float32Array[], options, undefined, stored);
   run();
   return muProduct;
 }
 
-export interface NadamOptions extends AdamLikeOptions {
+export interface NadamOptions extends StoredAdamLikeOptions {
   /** psi of the momentum schedule mu_t = beta1 * (1 - 0.5 * 0.96^(t * psi)). Default 4e-3. */
   momentumDecay: number;
 }
@@ -82,9 +89,9 @@ export interface NadamOptions extends AdamLikeOptions {
 export class NAdam extends AdamLike<NadamOptions> {
   protected override readonly stateType = 'NAdam';
   /** @internal */
-  protected readonly bufferNames = ['expAvg', 'expAvgSq'];
+  protected readonly stateLists = { expAvgs: 'expAvg', expAvgSqs: 'expAvgSq' };
   /** @internal */
-  protected readonly planner: Planner<NadamOptions> = (o, call) => {
+  protected readonly planner: Planner<NadamOptions> = (o, call, stored) => {
     const states = call.states;
     // μ_t depends on the betas and momentumDecay of each step taken, so parameters with the same
     // step count can still carry different μ products (missed steps while a scheduler cycled
@@ -105,6 +112,7 @@ export class NAdam extends AdamLike<NadamOptions> {
           pick(call.datas()), pick(call.grads()), pick(call.buffers('expAvg')), pick(call.buffers('expAvgSq')),
           groupOptionsWith(o, { muProduct: previous }),
           byProduct.size === 1 ? call.cache : undefined,
+          stored && { layout: stored.layout, absmax: stored.absmax && Object.fromEntries(Object.entries(stored.absmax).map(([k, v]) => [k, pick(v as Float32Array[])])) },
         );
       } catch (e) {
         // "grads[k]" counts the picked tensors; the caller maps indices of the call's lists.
@@ -117,7 +125,7 @@ export class NAdam extends AdamLike<NadamOptions> {
     return (bookkeeping) => runAll(runs, bookkeeping);
   };
   constructor(params: Parameter[] | ParamGroup[], options: Partial<NadamOptions> = {}) {
-    super(params, { lr: 2e-3, ...ADAM_LIKE, momentumDecay: 4e-3 }, options);
+    super(params, { lr: 2e-3, ...STORED_ADAM_LIKE, momentumDecay: 4e-3 }, options);
   }
   /** @internal */
   protected override checkGroup(g: ParamGroup & NadamOptions, where: string): void {

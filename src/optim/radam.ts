@@ -9,8 +9,11 @@
 // Kernel: native/kernels/radam.cpp, specified by src/backend/js/radam.ts.
 import type { StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from '../functional/adam-like';
+import { checkOptions } from '../functional/common-options';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
-import { ADAM_LIKE, AdamLike, type AdamLikeOptions, type Planner } from './adam-like';
+import { splitState, type StateTensor } from '../functional/stored';
+import type { StoredArgs } from '../functional/stored-layout';
+import { AdamLike, type Planner, STORED_ADAM_LIKE, type StoredAdamLikeOptions } from './adam-like';
 import type { ParamGroup, Parameter } from './optimizer';
 
 export type RadamCallOptions = AdamLikeCallOptions;
@@ -23,9 +26,11 @@ export function planRadam(
   expAvgSqs: Float32Array[],
   options: RadamCallOptions,
   cache?: StreamCache,
+  stored?: StoredArgs,
 ): PlannedUpdate {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
-  const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs], ['expAvgSqs', expAvgSqs], cache);
+  const { lists, fields } = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expAvgSqs', expAvgSqs, 'expAvgSq'], cache, stored);
+  const [param, grad, expAvg, expAvgSq] = lists;
   const bc1 = 1 - beta1 ** step;
   const bc2 = 1 - beta2 ** step;
   const rhoInf = 2 / (1 - beta2) - 1;
@@ -36,7 +41,7 @@ export function planRadam(
     : 0;
   return planKernelCall(
     'radam',
-    { param, grad, expAvg, expAvgSq },
+    Object.assign({ param, grad, expAvg, expAvgSq }, fields),
     {
       gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, oneMinusBeta1: 1 - beta1, beta2,
       oneMinusBeta2: 1 - beta2, bc1, bc2Sqrt: Math.sqrt(bc2), eps, lr, rect, rectified,
@@ -45,25 +50,28 @@ export function planRadam(
   );
 }
 
+/** One RAdam update over many tensors (state in options.stateDtype). */
 export function radam(
   params: Float32Array[],
   grads: Float32Array[],
-  expAvgs: Float32Array[],
-  expAvgSqs: Float32Array[],
+  expAvgs: StateTensor[],
+  expAvgSqs: StateTensor[],
   options: RadamCallOptions,
 ): void {
-  planRadam(params, grads, expAvgs, expAvgSqs, options)();
+  checkOptions(options);
+  const { lists, stored } = splitState(options, { expAvgs, expAvgSqs });
+  planRadam(params, grads, lists.expAvgs as Float32Array[], lists.expAvgSqs as Float32Array[], options, undefined, stored)();
 }
 
 /** RAdam (Liu et al., 2020), as torch.optim.RAdam. */
-export class RAdam extends AdamLike<AdamLikeOptions> {
+export class RAdam extends AdamLike<StoredAdamLikeOptions> {
   protected override readonly stateType = 'RAdam';
   /** @internal */
-  protected readonly bufferNames = ['expAvg', 'expAvgSq'];
+  protected readonly stateLists = { expAvgs: 'expAvg', expAvgSqs: 'expAvgSq' };
   /** @internal */
-  protected readonly planner: Planner<AdamLikeOptions> = (o, call) =>
-    planRadam(call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expAvgSq'), o, call.cache);
-  constructor(params: Parameter[] | ParamGroup[], options: Partial<AdamLikeOptions> = {}) {
-    super(params, { lr: 1e-3, ...ADAM_LIKE }, options);
+  protected readonly planner: Planner<StoredAdamLikeOptions> = (o, call, stored) =>
+    planRadam(call.datas(), call.grads(), call.buffers('expAvg'), call.buffers('expAvgSq'), o, call.cache, stored);
+  constructor(params: Parameter[] | ParamGroup[], options: Partial<StoredAdamLikeOptions> = {}) {
+    super(params, { lr: 1e-3, ...STORED_ADAM_LIKE }, options);
   }
 }

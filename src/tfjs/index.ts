@@ -15,7 +15,7 @@ export type {
 export type { NamedTensor, NamedTensorMap, TfLike, TfTensor, TfVariable } from './tf-like';
 export type { TorchStyleOptions } from './torch-optimizers';
 
-/** Options of fusedTrain: how every optimizer it makes stores its state (adamw and lion may override). */
+/** Options of fusedTrain: how every optimizer it makes stores its state (adamw, nadam, radam and lion may override; lamb keeps float32). */
 export type FusedTrainOptions = FusedStateOptions;
 
 /**
@@ -63,7 +63,7 @@ function classesFor(tf: TfLike): Classes {
 /**
  * The fused optimizers for this `tf` (the caller's TensorFlow.js; no other copy is loaded).
  * `options.stateDtype` stores the state of every optimizer made here as 'bfloat16' or 'int8'
- * (nadam, radam and lamb keep float32); the seven tf.train ones keep tf.train's arguments.
+ * (lamb keeps float32); the seven tf.train ones keep tf.train's arguments.
  */
 export function fusedTrain<T extends TfLike>(tf: T, options: FusedTrainOptions = {}): FusedTrain<InstanceType<T['Optimizer']>> {
   const c = classesFor(tf);
@@ -88,8 +88,8 @@ export function fusedTrain<T extends TfLike>(tf: T, options: FusedTrainOptions =
     rmsprop: (lr, decay = 0.9, momentum = 0, eps, centered = false) =>
       stored(new c.RMSProp(lr, decay, momentum, nullable(eps), centered)),
     adamw: (o) => new c.AdamW(torchOptions(o)),
-    nadam: (o) => new c.NAdam(o),
-    radam: (o) => new c.RAdam(o),
+    nadam: (o) => new c.NAdam(torchOptions(o)),
+    radam: (o) => new c.RAdam(torchOptions(o)),
     lamb: (o) => new c.LAMB(o),
     lion: (o) => new c.Lion(torchOptions(o)),
     lookahead: (optimizer, choice = {}) => {

@@ -26,17 +26,17 @@ export interface TorchStyleOptions {
   maximize?: boolean;
   amsgrad?: boolean;
   momentumDecay?: number;
-  /** How the state is stored (adamw and lion; see README "Low-memory state"). getWeights still gives float32. */
+  /** How the state is stored (adamw, nadam, radam and lion; see README "Low-memory state"). getWeights still gives float32. */
   stateDtype?: StateDtype;
   min8bitSize?: number;
   lookahead?: LookaheadChoice;
 }
 
-/** `stored`: the class offers stateDtype (NAdam, RAdam and LAMB keep float32 state). */
+/** `stored`: the class offers stateDtype (LAMB keeps float32 state). */
 export const TORCH_STYLE = {
   adamw: { className: 'FusedAdamW', inner: AdamW as unknown as InnerClass, lr: 1e-3, stored: true },
-  nadam: { className: 'FusedNAdam', inner: NAdam as unknown as InnerClass, lr: 2e-3, stored: false },
-  radam: { className: 'FusedRAdam', inner: RAdam as unknown as InnerClass, lr: 1e-3, stored: false },
+  nadam: { className: 'FusedNAdam', inner: NAdam as unknown as InnerClass, lr: 2e-3, stored: true },
+  radam: { className: 'FusedRAdam', inner: RAdam as unknown as InnerClass, lr: 1e-3, stored: true },
   lamb: { className: 'FusedLAMB', inner: LAMB as unknown as InnerClass, lr: 1e-3, stored: false },
   lion: { className: 'FusedLion', inner: Lion as unknown as InnerClass, lr: 1e-4, stored: true },
 } as const;
