@@ -12,7 +12,7 @@ import type { Optimizer, ParamState, Parameter, StateDict } from '../optim/optim
 import type { StateDtype } from '../backend/state-format';
 import { convertState, formatOf } from '../optim/stored-state';
 import type { createBase, FusedStateOptions, LookaheadChoice, SlotValue } from './base';
-import { checkLookahead } from './tf-optimizers';
+import { checkLookahead } from './slot-optimizer';
 
 type Inner = Optimizer<object> | Lookahead<object>;
 type InnerClass = new (params: Parameter[], options: object) => Optimizer<object>;
