@@ -31,6 +31,9 @@ struct StepArgs {
   // the block size and each state stream's absmax list.
   StoredLayout layout{StateFormat::f32, 0, 0};
   std::vector<Spans> absmax;
+  // Out of place (streams.paramOut): the new params go here, streams[0] is only read. Each
+  // tensor has its param's length; one that is its param's very memory is updated in place.
+  Spans paramOut;
 };
 
 size_t totalLength(const Spans& s);

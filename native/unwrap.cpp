@@ -8,7 +8,10 @@
 // kernel using it.
 #include "unwrap.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "pool.h"
@@ -124,6 +127,56 @@ bool streamRequired(const StreamSpec& stream, const double* scalars) {
   return scalars != nullptr && scalars[stream.flag] != 0;
 }
 
+
+// One tensor's memory, for checkOutputs. `list`: stream k (its absmax list: kMaxStreams + k),
+// or kOutList for paramOut.
+struct Extent {
+  uintptr_t start, end;
+  size_t list, index;
+  bool output;
+};
+constexpr size_t kOutList = 2 * kMaxStreams;
+
+// Out of place, no output may share memory with another tensor of the call (the kernel would
+// read what it just wrote, or write what another tensor still needs), except its own param,
+// which it then replaces in place: that param counts as the output. Runs no JS.
+bool checkOutputs(Napi::Env env, const KindSpec& spec, const StepArgs& args) {
+  std::vector<Extent> spans;
+  const auto add = [&](const Spans& list, size_t id, size_t i, bool output) {
+    if (list.length[i] == 0) return;
+    const auto start = reinterpret_cast<uintptr_t>(list.data[i]);
+    spans.push_back({start, start + list.length[i] * list.elementBytes, id, i, output});
+  };
+  const Spans& params = args.streams[0];
+  for (size_t k = 0; k < args.streams.size(); ++k) {
+    for (size_t i = 0; args.streams[k].present && i < params.length.size(); ++i)
+      add(args.streams[k], k, i, k == 0 && args.paramOut.data[i] == params.data[i]);
+    for (size_t i = 0; args.absmax[k].present && i < params.length.size(); ++i) add(args.absmax[k], kMaxStreams + k, i, false);
+  }
+  for (size_t i = 0; i < params.length.size(); ++i)
+    if (args.paramOut.data[i] != params.data[i]) add(args.paramOut, kOutList, i, true);
+  std::sort(spans.begin(), spans.end(), [](const Extent& a, const Extent& b) { return a.start < b.start; });
+  const auto name = [&](const Extent& e) {
+    const std::string list = e.list == kOutList        ? "paramOut"
+                             : e.list >= kMaxStreams ? std::string(spec.streams[e.list - kMaxStreams].name) + "Absmax"
+                                                     : spec.streams[e.list].name;
+    return list + "[" + std::to_string(e.index) + "]";
+  };
+  // Sweep in address order, remembering the span reaching furthest and the furthest output.
+  const Extent* reach = nullptr;
+  const Extent* outReach = nullptr;
+  for (const Extent& s : spans) {
+    const Extent* hit = s.output ? (reach != nullptr && s.start < reach->end ? reach : nullptr)
+                                 : (outReach != nullptr && s.start < outReach->end ? outReach : nullptr);
+    if (hit != nullptr)
+      return fail(env, true, "paramOut: " + name(s.output ? s : *hit) + " overlaps " + name(s.output ? *hit : s) +
+                                 " in memory; an output may only be its own param's array (in place)");
+    if (reach == nullptr || s.end > reach->end) reach = &s;
+    if (s.output && (outReach == nullptr || s.end > outReach->end)) outReach = &s;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool unwrapList(Napi::Env env, const Napi::Value& value, const char* name, Spans& out) {
@@ -159,6 +212,14 @@ bool unwrapStreams(Napi::Env env, const KindSpec& spec, const Napi::Value& lists
     }
     take[k] = true;
   }
+  // Out of place: the new params go to streams.paramOut (null or absent: in place).
+  std::vector<napi_value> gatheredOut;
+  const auto paramOut = object.Get("paramOut");
+  if (env.IsExceptionPending()) return false;
+  const bool outOfPlace = !paramOut.IsUndefined() && !paramOut.IsNull();
+  if (outOfPlace && std::strcmp(spec.streams[0].name, "param") != 0)
+    return fail(env, false, std::string(spec.name) + " has no param stream to write elsewhere (paramOut)");
+  if (outOfPlace && !gatherList(env, paramOut, "paramOut", gatheredOut)) return false;
   out.streams.assign(count, Spans{});
   out.absmax.assign(count, Spans{});
   const auto stateType = out.layout.format == fused::StateFormat::bf16 ? napi_uint16_array
@@ -185,6 +246,13 @@ bool unwrapStreams(Napi::Env env, const KindSpec& spec, const Napi::Value& lists
         return fail(env, true, name + "[" + std::to_string(i) + "] has length " + std::to_string(absmax.length[i]) +
                                    ", the tensor has " + std::to_string(blocks) + " blocks");
     }
+  }
+  out.paramOut = Spans{};
+  if (outOfPlace) {
+    if (!resolveList(env, gatheredOut, "paramOut", out.paramOut) ||
+        !sameShape(env, out.streams[0], spec.streams[0].name, out.paramOut, "paramOut") || !checkOutputs(env, spec, out))
+      return false;
+    if (elements != nullptr) elements->insert(elements->end(), gatheredOut.begin(), gatheredOut.end());
   }
   out.total = totalLength(out.streams[0]);
   return true;

@@ -24,6 +24,16 @@ export interface StoredFields {
   [absmax: `${string}Absmax`]: Float32Array[] | null;
 }
 
+/**
+ * The field a streams object gains when its step is out of place: the new params are written to
+ * `paramOut` (one array per param, of its length), the params themselves are only read. An
+ * output that is its param's own array is updated in place; no other memory may be shared with
+ * an output. Every kind whose first stream is `param` takes it (LAMB included).
+ */
+export interface OutputField {
+  paramOut?: Float32Array[] | null;
+}
+
 /** Reductions over a list of tensors, accumulated in double. maxAbs is NaN if any value is. */
 export type ReduceOp = 'sumSquares' | 'sumAbs' | 'maxAbs';
 /** How the native and wasm builds number the reductions (native/kernels/host_math.h: ReduceOp). */
@@ -46,6 +56,8 @@ export interface StreamCache {
   /** Each list's argument name and whether it is written, to validate anew with the same errors. */
   names?: string[];
   written?: boolean[];
+  /** Which list is the params' outputs (paramOut). */
+  outputs?: boolean[];
   /** Each list's element type and, for an int8 absmax list, its block size (stored state). */
   types?: (string | undefined)[];
   blockSizes?: (number | undefined)[];

@@ -10,7 +10,7 @@ import { tensorLength, tensorSlice, typedSlice } from './engine';
 import { packageRoot } from './package-root';
 import { UNSIGNED_STATE } from './state-format';
 import { type KindLayout, kindTableMismatch, packScalars } from './kinds';
-import { type Backend, type KernelScalars, type KernelStreams, type Kind, REDUCE_OP_CODES, type StoredFields } from './types';
+import { type Backend, type KernelScalars, type KernelStreams, type Kind, type OutputField, REDUCE_OP_CODES, type StoredFields } from './types';
 
 // The little of the WebAssembly API used here (the project's TS lib has no DOM types).
 interface WasmApi {
@@ -79,11 +79,12 @@ function wasmBackend(w: Exports): Backend {
 
   /**
    * Runs `call(n)` over every slice of every tensor with the slices of the streams in `reads`
-   * copied in, and copies back those in `writes`; `afterTensor` follows each tensor (LAMB's
-   * per-tensor sums).
+   * copied in, and copies back those in `writes`, into `into` (the lists themselves, but the
+   * outputs for the params out of place); `afterTensor` follows each tensor (LAMB's per-tensor sums).
    */
   const overSlices = (
     lists: (Float32Array[] | null)[],
+    into: (Float32Array[] | null)[],
     reads: boolean[],
     writes: boolean[],
     call: (n: number) => void,
@@ -101,7 +102,7 @@ function wasmBackend(w: Exports): Backend {
         }
         call(n);
         for (let k = 0; k < lists.length; k++) {
-          const list = lists[k];
+          const list = into[k];
           if (list !== null && writes[k]) tensorSlice(list[t], at, n).set(f32.subarray(slice(k) / 4, slice(k) / 4 + n));
         }
       }
@@ -110,7 +111,7 @@ function wasmBackend(w: Exports): Backend {
   };
 
   /** A step whose state streams are stored (bfloat16 words or int8 codes), slice by slice like overSlices. */
-  const stepStored = (layout: KindLayout, streams: Record<string, unknown> & StoredFields): void => {
+  const stepStored = (layout: KindLayout, streams: Record<string, unknown> & StoredFields & OutputField): void => {
     const int8 = streams.stateFormat === 2;
     const blockSize = int8 ? (streams.blockSize as number) : 0;
     const lists = layout.streams.map((s) => (streams[s.name] ?? null) as (Float32Array | Uint16Array | Uint8Array)[] | null);
@@ -137,7 +138,7 @@ function wasmBackend(w: Exports): Backend {
         w.fo_stored_step(layout.index, streams.stateFormat, blockSize, unsignedMask, scalarsAt, pointersAt, absmaxPointersAt, n);
         lists.forEach((list, k) => {
           if (list === null || !layout.streams[k].written) return;
-          const dst = typedSlice(list[t], at, n);
+          const dst = typedSlice(k === 0 ? (streams.paramOut ?? list)[t] : list[t], at, n);
           (dst as Uint8Array).set(new (dst.constructor as Uint8ArrayConstructor)(w.memory.buffer, slice(k), n));
           const scales = absmax[k];
           if (scales !== null) typedSlice(scales[t], at / blockSize, blocks).set(f32.subarray(absmaxSlice(k) / 4, absmaxSlice(k) / 4 + blocks));
@@ -151,11 +152,13 @@ function wasmBackend(w: Exports): Backend {
     const byName = streams as unknown as Record<string, Float32Array[] | null | undefined>;
     const lists = layout.streams.map((s) => byName[s.name] ?? null);
     packScalars(kind, scalars, f64, scalarsAt / 8);
-    const stored = streams as unknown as Record<string, unknown> & StoredFields;
+    const stored = streams as unknown as Record<string, unknown> & StoredFields & OutputField;
     if (stored.stateFormat) return stepStored(layout, stored);
+    // Out of place: the params are read from their lists and written to the outputs.
+    const into = stored.paramOut == null ? lists : [stored.paramOut, ...lists.slice(1)];
     if (kind !== 'lamb') {
       const writes = layout.streams.map((s) => s.written);
-      overSlices(lists, writes.map(() => true), writes, (n) => w.fo_step(layout.index, scalarsAt, pointersAt, n));
+      overSlices(lists, into, writes.map(() => true), writes, (n) => w.fo_step(layout.index, scalarsAt, pointersAt, n));
       return;
     }
     // LAMB: pass 1 updates the moments and sums ||p||², ||u||² over the tensor's slices; the
@@ -164,6 +167,7 @@ function wasmBackend(w: Exports): Backend {
     f64[sumsAt / 8] = f64[sumsAt / 8 + 1] = 0;
     overSlices(
       lists,
+      into,
       [true, true, true, true],
       [false, false, true, true],
       (n) => w.fo_lamb_moments(scalarsAt, pointersAt, n, sumsAt),
@@ -175,6 +179,7 @@ function wasmBackend(w: Exports): Backend {
     let tensor = 0;
     overSlices(
       lists,
+      into,
       [true, false, true, true], // the apply pass reads no gradient
       [true, false, false, false],
       (n) => w.fo_lamb_apply(scalarsAt, pointersAt, n, lrTrust[tensor]),

@@ -3,7 +3,7 @@
 // hands in the very same lists step after step is checked once and then only for lengths.
 import { lengthsHold } from '../backend/stream-cache';
 import type { StreamCache } from '../backend/types';
-import { checkNoOverlap, checkTensorList, onChangeableBuffer, privateView, tensorLength, type TensorType } from './validate';
+import { checkNoOverlap, checkTensorList, onChangeableBuffer, privateView, sameMemory, tensorLength, type TensorType } from './validate';
 
 export interface StreamArg {
   /** The argument's name in error messages, e.g. 'expAvgs'. */
@@ -16,6 +16,12 @@ export interface StreamArg {
   blockSize?: number;
   /** A state list: the kernel stream it feeds (with stored state, its type follows stateDtype). */
   stream?: string;
+  /**
+   * The list receives the new values of the first list (the params: paramOut, an out-of-place
+   * step). Each of its arrays may be its param's own memory (in place), and share none with any
+   * other array.
+   */
+  output?: boolean;
 }
 
 /**
@@ -54,6 +60,7 @@ export function checkStreams(args: StreamArg[], cache?: StreamCache): Float32Arr
     cache.resizable = lists.some((l) => l.some(onChangeableBuffer));
     cache.names = args.map((a) => a.name);
     cache.written = args.map((a) => a.written);
+    cache.outputs = args.map((a) => a.output === true);
     cache.types = args.map((a) => a.type);
     cache.blockSizes = args.map((a) => a.blockSize);
     cache.lengths = lists.flatMap((l) => l.map(tensorLength));
@@ -81,6 +88,7 @@ export function verifyCache(cache: StreamCache): void {
     validate(
       originals.map((list, k) => ({
         name: names[k], list, written: written[k], type: types[k] as TensorType | undefined, blockSize: blockSizes[k],
+        output: cache.outputs?.[k],
       })),
     );
     // Still valid (a resizable buffer that shrank and grew back): the views follow the arrays.
@@ -95,7 +103,17 @@ function validate(args: StreamArg[]): Float32Array[][] {
   const first = checkTensorList(args[0].name, args[0].list);
   const like = { name: args[0].name, list: first };
   const lists = args.map((a, i) => (i === 0 ? first : checkTensorList(a.name, a.list, like, a.type, a.blockSize)));
-  checkNoOverlap(args.map((a, i) => ({ name: a.name, list: lists[i], writable: a.written })));
+  const out = args.findIndex((a) => a.output === true);
+  if (out < 0) {
+    checkNoOverlap(args.map((a, i) => ({ name: a.name, list: lists[i], writable: a.written })));
+    return lists;
+  }
+  // An output that is its param's memory is left out, and that param counts as written.
+  const inPlace = (t: number) => sameMemory(lists[out][t], first[t]);
+  checkNoOverlap([
+    ...args.map((a, i) => ({ name: a.name, list: lists[i], writable: a.written, skip: i === out || i === 0 ? inPlace : undefined })),
+    { name: args[0].name, list: first, writable: true, skip: (t: number) => !inPlace(t) },
+  ]);
   return lists;
 }
 

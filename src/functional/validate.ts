@@ -102,15 +102,16 @@ interface Span {
 /**
  * Rejects memory shared between arrays when at least one of them is written: an update that
  * reads what another tensor's update just wrote would silently corrupt training. Arrays that
- * are only read (gradients) may alias each other.
+ * are only read (gradients) may alias each other. A list's `skip` leaves some of its arrays out
+ * (an output that is its param's own memory: the same array, updated in place).
  */
-export function checkNoOverlap(lists: { name: string; list: Float32Array[]; writable: boolean }[]): void {
+export function checkNoOverlap(lists: { name: string; list: Float32Array[]; writable: boolean; skip?: (i: number) => boolean }[]): void {
   const byBuffer = new Map<ArrayBufferLike, Span[]>();
   let shared = false;
-  for (const { name, list, writable } of lists) {
+  for (const { name, list, writable, skip } of lists) {
     for (let i = 0; i < list.length; i++) {
       const a = list[i];
-      if (tensorLength(a) === 0) continue;
+      if (tensorLength(a) === 0 || skip?.(i)) continue;
       const start = tensorByteOffset(a);
       const span = { start, end: start + tensorByteLength(a), tensor: { argument: name, index: i }, writable };
       const buffer = tensorBuffer(a);
@@ -138,6 +139,10 @@ export function checkNoOverlap(lists: { name: string; list: Float32Array[]; writ
     }
   }
 }
+
+/** Whether two arrays are the very same memory: same buffer, offset and length. */
+export const sameMemory = (a: Float32Array, b: Float32Array): boolean =>
+  tensorBuffer(a) === tensorBuffer(b) && tensorByteOffset(a) === tensorByteOffset(b) && tensorLength(a) === tensorLength(b);
 
 /**
  * The known name a misspelt `key` most likely meant, or undefined: the same name in snake_case

@@ -120,8 +120,11 @@ export function createBase(tf: TfLike) {
     abstract prepareState(index: number, size: number, name: string): void;
     /** Checks the state of a position against its variable's size (after setWeights). */
     abstract checkState(index: number, size: number): void;
-    /** The update of the variables at `active` (positions) whose new values are in `params`. */
-    abstract update(active: number[], params: Float32Array[], grads: Float32Array[], gradScale: number): boolean;
+    /**
+     * The update of the variables at `active` (positions): their values are read from
+     * `oldValues` (never written: TF.js shares buffers) and the new ones written to `params`.
+     */
+    abstract update(active: number[], oldValues: Float32Array[], params: Float32Array[], grads: Float32Array[], gradScale: number): boolean;
     /** Installs the state prepareState made; counters move on. */
     abstract commitState(applied: boolean): void;
     abstract dropPreparedState(): void;
@@ -189,13 +192,8 @@ export function createBase(tf: TfLike) {
         opened.refresh();
         const gradViews = opened.views.slice(0, grads.length), oldValues = opened.views.slice(grads.length);
         let applied = false;
-        if (!skip) {
-          const params = outputs.map((o, k) => {
-            o.array.set(oldValues[k]);
-            return o.array;
-          });
-          applied = this.update(active, params, gradViews, gradScale);
-        }
+        if (!skip)
+          applied = this.update(active, oldValues, outputs.map((o) => o.array), gradViews, gradScale);
         if (applied) for (let k = 0; k < outputs.length; k++) outputs[k].commit(vars[k]);
         else for (const o of outputs) o.discard();
         entries.forEach(({ name }, i) => {

@@ -5,9 +5,10 @@
 // a fresh buffer that then becomes the variable's value (`assign`). The old value and the
 // gradients are read where they lie.
 // - cpu: the backend's own Float32Arrays are read in place (readSync returns them), the new
-//   value is a new Float32Array handed to tf.tensor, which keeps it without copying. It is
-//   never a recycled one: readSync/dataSync hand user code the live array of a tensor, so an
-//   array once given to TF.js may be held, and read, long after its tensor is disposed.
+//   value (written there by an out-of-place step: paramOut) is a new Float32Array handed to
+//   tf.tensor, which keeps it without copying. It is never a recycled one: readSync/dataSync
+//   hand user code the live array of a tensor, so an array once given to TF.js may be held, and
+//   read, long after its tensor is disposed.
 // - wasm: gradients and old values are viewed in the wasm heap; the new value is a fresh heap
 //   tensor (makeOutput) written through a view. Writing in place would also be wrong there: the
 //   XNNPACK packed-weight cache does not see in-place writes.
@@ -66,7 +67,8 @@ const UNFILLED_FROM = 1 << 14;
 
 /**
  * A new Float32Array for a new value. Large ones are not zero-filled: a step writes every
- * element (the old value is copied in, then updated) before TF.js can see the array, and when
+ * element (an out-of-place step reads the old value and writes the new one here) before TF.js
+ * can see the array, and when
  * the allocator hands back a recently freed block, calloc's zeroing of it is a whole extra pass
  * (0.3–0.4 ms of a 1M-element step: bench/README.md). Each array gets its own ArrayBuffer
  * (allocUnsafeSlow, never the shared Buffer pool), as `new Float32Array(n)` would.

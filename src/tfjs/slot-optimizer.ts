@@ -123,7 +123,7 @@ export function createSlotOptimizer(tf: TfLike) {
       return this.state[s]?.[i] ?? (this.prepared.get(i) as { arrays: StateTensor[] }).arrays[s];
     }
 
-    update(active: number[], params: Float32Array[], grads: Float32Array[], gradScale: number): boolean {
+    update(active: number[], oldValues: Float32Array[], params: Float32Array[], grads: Float32Array[], gradScale: number): boolean {
       const slots = this.slots();
       const look = this.lookahead;
       if (look !== undefined) {
@@ -140,10 +140,13 @@ export function createSlotOptimizer(tf: TfLike) {
       });
       const scalars = this.scalars(gradScale);
       const runs: PlannedUpdate[] = [...byFormat].map(([format, ks]) =>
-        this.planKernel(format, ks.map((k) => params[k]), ks.map((k) => grads[k]), slots.map((_, s) => ks.map((k) => this.stateAt(s, active[k]))), scalars),
+        this.planKernel(
+          format, ks.map((k) => oldValues[k]), ks.map((k) => params[k]), ks.map((k) => grads[k]),
+          slots.map((_, s) => ks.map((k) => this.stateAt(s, active[k]))), scalars,
+        ),
       );
       // The slow weights start as the values the first step sees (Lookahead's φ₀ = θ₀).
-      const newSlow = look === undefined ? [] : active.map((i, k) => this.slow[i] ?? params[k].slice());
+      const newSlow = look === undefined ? [] : active.map((i, k) => this.slow[i] ?? oldValues[k].slice());
       for (const run of runs) run();
       if (look !== undefined) {
         active.forEach((i, k) => (this.slow[i] = newSlow[k]));
@@ -157,14 +160,19 @@ export function createSlotOptimizer(tf: TfLike) {
       return [];
     }
 
-    planKernel(format: StateDtype, params: Float32Array[], grads: Float32Array[], state: StateTensor[][], scalars: object): PlannedUpdate {
+    /** One out-of-place kernel call: the variables' values are read from `params`, the new ones written to `paramOut`. */
+    planKernel(
+      format: StateDtype, params: Float32Array[], paramOut: Float32Array[], grads: Float32Array[], state: StateTensor[][], scalars: object,
+    ): PlannedUpdate {
       const slots = this.slots();
       const lists = Object.fromEntries(slots.map((slot, s) => [slot.stream, state[s]]));
       const { lists: stored, stored: storedArgs } = splitState({ stateDtype: format }, lists);
       const args = [
-        { name: 'param', list: params, written: true },
+        // Read only: TF.js may share a variable's buffer with other tensors (even a gradient).
+        { name: 'param', list: params, written: false },
         { name: 'grad', list: grads, written: false },
         ...slots.map((slot) => ({ name: slot.stream, list: stored[slot.stream], written: true, stream: slot.stream })),
+        { name: 'paramOut', list: paramOut, written: true, output: true },
       ];
       const { lists: checked, fields } = checkStateStreams(args, undefined, storedArgs);
       const streams: Record<string, unknown> = { ...fields };

@@ -111,7 +111,9 @@ export function createTorchStyle(FusedOptimizer: ReturnType<typeof createBase>) 
       this.pending.clear();
     }
 
-    update(active: number[], params: Float32Array[], grads: Float32Array[], gradScale: number): boolean {
+    update(active: number[], oldValues: Float32Array[], params: Float32Array[], grads: Float32Array[], gradScale: number): boolean {
+      // The class API updates its params in place: the new values start as the old ones.
+      params.forEach((p, k) => p.set(oldValues[k]));
       if (this.inner === undefined || this.params.length === 0) {
         const count = this.known.length + this.pending.size;
         this.params = Array.from({ length: count }, (_, i) => {

@@ -1,4 +1,4 @@
-import type { Backend, KernelScalars, KernelStreams, Kind, StoredFields } from '../types';
+import type { Backend, KernelScalars, KernelStreams, Kind, OutputField, StoredFields } from '../types';
 import { adadelta } from './adadelta';
 import { adagrad } from './adagrad';
 import { adam } from './adam';
@@ -26,9 +26,16 @@ const kernels: Kernels = {
 };
 
 function run<K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K]): void {
-  const stored = streams as unknown as Partial<StoredFields>;
+  const { paramOut, ...rest } = streams as KernelStreams[K] & OutputField;
+  // Out of place is specified as: each old param copied into its output, the output updated in place.
+  if (paramOut != null) {
+    const lists = rest as unknown as { param: Float32Array[] };
+    lists.param.forEach((p, t) => paramOut[t].set(p));
+    lists.param = paramOut;
+  }
+  const stored = rest as unknown as Partial<StoredFields>;
   if (stored.stateFormat) stepStored(kernels[kind] as never, stored as never, scalars);
-  else kernels[kind](streams, scalars);
+  else kernels[kind](rest as KernelStreams[K], scalars);
 }
 
 /** The pure-TypeScript backend: the readable specification and the fallback. */
