@@ -6,35 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { setThreads } from '../src';
 import { getBackend } from '../src/backend';
 import type { NativeBackend } from '../src/backend/native';
-import { adamLike, type Case, common, copyStreams, makeStreams, runCase, type Streams } from './kernel-cases';
+import { type Case, copyStreams, KERNEL_CASES, makeStreams, runCase, type Streams } from './kernel-cases';
 import { expectBitEqual, kernelTargets, machineIsas, onIsa, onJs, onTarget, randomArray, rng, viewAt } from './helpers';
 
-const CASES: Case[] = [
-  {
-    name: 'adam amsgrad l2', kind: 'adam',
-    scalars: { gradScale: 1, l2: 0.1, paramDecay: 1, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, stepSize: 0.05, bc2Sqrt: 0.3, eps: 1e-8, decay: 1, amsgrad: true },
-    streams: { ...adamLike, maxExpAvgSq: 'positive' },
-  },
-  { name: 'sgd plain', kind: 'sgd', scalars: { gradScale: 1, weightDecay: 0, hasWeightDecay: false, momentum: 0, oneMinusDampening: 1, lr: 0.1, hasMomentum: false, nesterov: false, firstStep: false }, streams: { param: 'signed', grad: 'signed', momentumBuffer: null } },
-  { name: 'sgd momentum first step', kind: 'sgd', scalars: { ...common, momentum: 0.9, oneMinusDampening: 0.5, lr: 0.1, hasMomentum: true, nesterov: false, firstStep: true }, streams: { param: 'signed', grad: 'signed', momentumBuffer: 'signed' } },
-  { name: 'sgd momentum dampening', kind: 'sgd', scalars: { ...common, momentum: 0.9, oneMinusDampening: 0.5, lr: 0.1, hasMomentum: true, nesterov: false, firstStep: false }, streams: { param: 'signed', grad: 'signed', momentumBuffer: 'signed' } },
-  { name: 'sgd nesterov', kind: 'sgd', scalars: { ...common, momentum: 0.9, oneMinusDampening: 1, lr: 0.1, hasMomentum: true, nesterov: true, firstStep: false }, streams: { param: 'signed', grad: 'signed', momentumBuffer: 'signed' } },
-  { name: 'adagrad', kind: 'adagrad', scalars: { ...common, clr: 0.05, eps: 1e-10 }, streams: { param: 'signed', grad: 'signed', sum: 'positive' } },
-  { name: 'rmsprop plain', kind: 'rmsprop', scalars: { ...common, hasWeightDecay: false, alpha: 0.99, oneMinusAlpha: 0.01, eps: 1e-8, lr: 0.01, momentum: 0, hasMomentum: false, centered: false }, streams: { param: 'signed', grad: 'signed', squareAvg: 'positive', gradAvg: null, momentumBuffer: null } },
-  { name: 'rmsprop centered momentum', kind: 'rmsprop', scalars: { ...common, alpha: 0.9, oneMinusAlpha: 0.1, eps: 1e-8, lr: 0.01, momentum: 0.9, hasMomentum: true, centered: true }, streams: { param: 'signed', grad: 'signed', squareAvg: 'positive', gradAvg: 'small', momentumBuffer: 'signed' } },
-  { name: 'rmsprop momentum', kind: 'rmsprop', scalars: { ...common, alpha: 0.9, oneMinusAlpha: 0.1, eps: 1e-8, lr: 0.01, momentum: 0.5, hasMomentum: true, centered: false }, streams: { param: 'signed', grad: 'signed', squareAvg: 'positive', gradAvg: null, momentumBuffer: 'signed' } },
-  { name: 'adadelta', kind: 'adadelta', scalars: { ...common, rho: 0.9, oneMinusRho: 0.1, eps: 1e-6, lr: 1 }, streams: { param: 'signed', grad: 'signed', squareAvg: 'positive', accDelta: 'positive' } },
-  { name: 'adamax', kind: 'adamax', scalars: { ...common, oneMinusBeta1: 0.1, beta2: 0.999, eps: 1e-8, clr: 0.02 }, streams: { param: 'signed', grad: 'signed', expAvg: 'small', expInf: 'positive' } },
-  { name: 'nadam', kind: 'nadam', scalars: { ...common, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, bc2: 0.002, eps: 1e-8, gradStep: 0.01, avgStep: 0.02 }, streams: adamLike },
-  { name: 'radam unrectified', kind: 'radam', scalars: { ...common, hasWeightDecay: false, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, bc1: 0.19, bc2Sqrt: 0.04, eps: 1e-8, lr: 0.01, rect: 0, rectified: false }, streams: adamLike },
-  { name: 'radam rectified', kind: 'radam', scalars: { ...common, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, bc1: 0.5, bc2Sqrt: 0.1, eps: 1e-8, lr: 0.01, rect: 0.3, rectified: true }, streams: adamLike },
-  { name: 'lion', kind: 'lion', scalars: { gradScale: 1, paramDecay: 0.999, lr: 1e-3, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.99, oneMinusBeta2: 0.01 }, streams: { param: 'signed', grad: 'signed', expAvg: 'small' } },
-  { name: 'lamb', kind: 'lamb', scalars: { ...common, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, bc1: 0.1, bc2: 0.001, eps: 1e-6, lr: 0.01 }, streams: adamLike },
-  { name: 'lookahead', kind: 'lookahead', scalars: { alpha: 0.5 }, streams: { slow: 'signed', fast: 'signed' } },
-  { name: 'scale', kind: 'scale', scalars: { factor: 0.3 }, streams: { x: 'signed' } },
-  { name: 'accumulate', kind: 'accumulate', scalars: { scale: 0.25 }, streams: { dst: 'signed', src: 'signed' } },
-  { name: 'clamp', kind: 'clamp', scalars: { clipValue: 0.5 }, streams: { x: 'signed' } },
-];
 
 /** Largest distance in float32 units in the last place between two arrays (NaN = NaN). */
 function maxUlps(a: Float32Array, b: Float32Array): number {
@@ -62,7 +36,7 @@ function expectStreams(actual: Streams, expected: Streams, c: Case, label: strin
 const TAIL_LENGTHS = [0, 1, ...Array.from({ length: 69 }, (_, i) => i + 2), 1000];
 
 describe.each(kernelTargets())('kernels on %s match the TS backend', (isa) => {
-  it.each(CASES.map((c) => [c.name, c] as const))('%s: lengths 0..70 and 1000 in one call', (_, c) => {
+  it.each(KERNEL_CASES.map((c) => [c.name, c] as const))('%s: lengths 0..70 and 1000 in one call', (_, c) => {
     const input = makeStreams(c, TAIL_LENGTHS, 5);
     const expected = copyStreams(input);
     onJs(() => runCase(c, expected));
@@ -71,7 +45,7 @@ describe.each(kernelTargets())('kernels on %s match the TS backend', (isa) => {
     expectStreams(actual, expected, c, isa);
   });
 
-  it.each(CASES.map((c) => [c.name, c] as const))('%s: views at odd element offsets', (_, c) => {
+  it.each(KERNEL_CASES.map((c) => [c.name, c] as const))('%s: views at odd element offsets', (_, c) => {
     const input = makeStreams(c, [3, 16, 31, 65], 9);
     const expected = copyStreams(input);
     onJs(() => runCase(c, expected));
@@ -82,7 +56,7 @@ describe.each(kernelTargets())('kernels on %s match the TS backend', (isa) => {
 });
 
 describe('kernels over a million elements split across 2 threads', () => {
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
+  it.each(KERNEL_CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
     const input = makeStreams(c, [(1 << 20) + 3, 5], 13);
     const expected = copyStreams(input);
     onJs(() => runCase(c, expected));
@@ -98,7 +72,7 @@ describe('kernels over a million elements split across 2 threads', () => {
 const MANY_LENGTHS = Array.from({ length: 400 }, (_, i) => (i % 50 === 7 ? 0 : ((i * 37) % 1000) + 1));
 
 describe.each(machineIsas())('many tensors across the parts of 2 threads on %s', (isa) => {
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
+  it.each(KERNEL_CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
     const input = makeStreams(c, MANY_LENGTHS, 17);
     const expected = copyStreams(input);
     onJs(() => runCase(c, expected));

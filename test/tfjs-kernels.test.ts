@@ -5,42 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { setThreads } from '../src';
 import { tfAdam } from '../src/backend/js/tf-adam';
-import { type Case, copyStreams, makeStreams, runCase, type Streams } from './kernel-cases';
+import { copyStreams, makeStreams, runCase, type Streams, TF_CASES } from './kernel-cases';
 import { expectBitEqual, kernelTargets, machineIsas, onIsa, onJs, onTarget } from './helpers';
 
-
-const CASES: Case[] = [
-  {
-    name: 'tf adam', kind: 'tf_adam',
-    scalars: { gradScale: -0.75, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, oneMinusAccBeta1: 0.271, oneMinusAccBeta2: 0.003, eps: 1e-7, lr: 0.01 },
-    streams: { param: 'signed', grad: 'signed', m: 'small', v: 'positive' },
-  },
-  { name: 'tf adagrad', kind: 'tf_adagrad', scalars: { gradScale: 1, eps: 1e-7, lr: 0.1 }, streams: { param: 'signed', grad: 'signed', accumulator: 'positive' } },
-  {
-    name: 'tf adadelta', kind: 'tf_adadelta', scalars: { gradScale: 0.5, rho: 0.95, oneMinusRho: 0.05, eps: 1e-7, lr: 1 },
-    streams: { param: 'signed', grad: 'signed', accumGrad: 'positive', accumUpdate: 'positive' },
-  },
-  {
-    name: 'tf adamax', kind: 'tf_adamax', scalars: { gradScale: 1, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, eps: 1e-7, stepSize: 0.0123 },
-    streams: { param: 'signed', grad: 'signed', m: 'small', u: 'positive' },
-  },
-  {
-    name: 'tf rmsprop', kind: 'tf_rmsprop', scalars: { gradScale: 1, alpha: 0.9, oneMinusAlpha: 0.1, momentum: 0, eps: 1e-7, lr: 0.01, centered: false },
-    streams: { param: 'signed', grad: 'signed', ms: 'positive', mom: 'small', mg: null },
-  },
-  {
-    name: 'tf rmsprop centered momentum', kind: 'tf_rmsprop',
-    scalars: { gradScale: -1.5, alpha: 0.9, oneMinusAlpha: 0.1, momentum: 0.9, eps: 1e-7, lr: 0.01, centered: true },
-    streams: { param: 'signed', grad: 'signed', ms: 'positive', mom: 'small', mg: 'small' },
-  },
-];
 
 function expectStreams(actual: Streams, expected: Streams, label: string): void {
   for (const [name, list] of Object.entries(expected))
     list?.forEach((e, k) => expectBitEqual((actual[name] as Float32Array[])[k], e, `${label} ${name}[${k}]`));
 }
 
-const named = CASES.map((c) => [c.name, c] as const);
+const named = TF_CASES.map((c) => [c.name, c] as const);
 const TAIL_LENGTHS = [0, 1, ...Array.from({ length: 69 }, (_, i) => i + 2), 1000];
 
 describe.each(kernelTargets())('TF.js-formula kernels on %s match the TS specification', (target) => {
