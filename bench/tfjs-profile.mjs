@@ -1,6 +1,8 @@
 // Where a fused momentum step on TF.js's cpu backend goes, and how fast it could be at all.
-// Momentum moves 20 bytes per parameter (param read + written, gradient read, buffer read +
-// written); the fastest possible step is those bytes at the machine's bandwidth, measured here
+// The drop-in's step is out of place (the old value read from TF.js's array, the new one written
+// into a fresh array): the kernel in place, out of place into a reused array and into a fresh
+// unfilled one (page faults included) are timed apart. Momentum moves 20 bytes per parameter
+// (param read + written, gradient read, buffer read + written); the fastest possible step is those bytes at the machine's bandwidth, measured here
 // with the native streaming probe (28 B per element, no arithmetic) at 1M elements (the
 // working set stays in cache between steps, as in the drop-in benchmark) and with the momentum
 // kernel itself at 16M (memory-bound). Everything is timed in one run, minimum of many calls
@@ -49,11 +51,19 @@ export async function tfjsProfile({ quick = false } = {}) {
     const c = new Float32Array(n), d = new Float32Array(n);
     return () => addon.probe({ a: [p], b: [g], c: [c], d: [d] });
   })();
+  // The addon's own step, in place and out of place (streams.paramOut), with no functional-layer
+  // checks around it: the kernel's time alone.
+  const sgdStep = addon === null ? null : (() => {
+    const layout = addon.kinds().sgd;
+    const named = { gradScale: 1, weightDecay: 0, hasWeightDecay: 0, momentum: 0.9, oneMinusDampening: 1, lr: 1e-3, hasMomentum: 1, nesterov: 0, firstStep: 0 };
+    const scalars = Float64Array.from(layout.scalars, (sc) => named[sc.name]);
+    return (paramOut) => addon.step(layout.index, { param: [p], grad: [g], momentumBuffer: [buf], paramOut }, scalars);
+  })();
   const parts = {
     'tf.train.momentum step': [() => stock.applyGradients(feed), quick ? 10 : 30],
     'fused momentum step (whole)': [() => fused.applyGradients(feed), reps],
-    'momentum kernel alone, in place': [kernel, reps],
-    'copy old value into the new array (set)': [() => out.set(p), reps],
+    'momentum kernel alone, in place (functional.sgd)': [kernel, reps],
+    'copy old value into a new array (set), the pass out of place saves': [() => out.set(p), reps],
     'new 4 MB array, zero-filled (new Float32Array)': [() => new Float32Array(n)[n - 1], reps],
     'new 4 MB array, unfilled (as the drop-in)': [() => unfilled()[n - 1], reps],
     'tf.tensor + assign of a new array': [() => {
@@ -62,6 +72,11 @@ export async function tfjsProfile({ quick = false } = {}) {
       t.dispose();
     }, reps],
   };
+  if (sgdStep) {
+    parts['momentum kernel, in place (addon)'] = [() => sgdStep(null), reps];
+    parts['momentum kernel, out of place into a reused array (addon)'] = [() => sgdStep([out]), reps];
+    parts['momentum kernel, out of place into a new unfilled array (addon, as the drop-in)'] = [() => sgdStep([unfilled()]), reps];
+  }
   if (probe) parts['bandwidth probe, 28 B/element (1M, in cache)'] = [probe, reps];
   const rows = [];
   const ms = {};
