@@ -33,7 +33,7 @@ struct Arrays {
   explicit Arrays(size_t n)
       : p(n, 0.5f), g(n), m(n, 0.01f), v(n, 1e-4f), mw(n, 0x3c23), vw(n, 0x38d1), mc(n, 0x40), vc(n, 0x40),
         ma(n / 256 + 1, 0.01f), va(n / 256 + 1, 1e-4f) {
-    for (size_t i = 0; i < n; ++i) g[i] = 1e-2f * float((i * 2654435761u) % 1000) / 1000.0f - 5e-3f;
+    for (size_t i = 0; i < n; ++i) g[i] = 1e-2f * float((i * 2654435761u) % 1000) / 1000.0f - 5.005e-3f;
   }
 };
 

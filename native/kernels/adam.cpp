@@ -12,7 +12,8 @@ inline void adam_as(const double* raw, const typename S::Piece* pieces, size_t c
   const auto gradScale = V::set1(float(s.gradScale)), l2 = V::set1(float(s.l2)),
              paramDecay = V::set1(float(s.paramDecay)), omb1 = V::set1(float(s.oneMinusBeta1)),
              beta2 = V::set1(float(s.beta2)), omb2 = V::set1(float(s.oneMinusBeta2)),
-             stepSize = V::set1(float(s.stepSize)), bc2Sqrt = V::set1(float(s.bc2Sqrt)), eps = V::set1(float(s.eps));
+             stepSize = V::set1(float(s.stepSize)), eps = V::set1(float(s.eps));
+  const Divisor bc2Sqrt(float(s.bc2Sqrt));
   const int decay = int(s.decay);  // 0 none, 1 L2, 2 decoupled
   with_flag(s.amsgrad != 0, [&](auto amsgrad) {
     with_flag(decay == 1, [&](auto useL2) {
@@ -34,7 +35,7 @@ inline void adam_as(const double* raw, const typename S::Piece* pieces, size_t c
               vUsed = vmax(a.load(4, i), v);
               a.store(4, i, vUsed);
             }
-            const auto denom = V::add(V::div(V::sqrt(vUsed), bc2Sqrt), eps);
+            const auto denom = V::add(bc2Sqrt.divide(V::sqrt(vUsed)), eps);
             p = V::sub(p, V::mul(stepSize, V::div(m, denom)));
             a.store(0, i, p);
             a.store(2, i, m);

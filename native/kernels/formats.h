@@ -61,12 +61,10 @@ inline Vec::T load_bf16(const uint16_t* w) {
 
 inline void store_bf16(uint16_t* w, Vec::T v) {
 #if defined(FUSED_ISA_AVX512)
-  const __m512i b = _mm512_castps_si512(v);
-  const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
+  const __m512i b = _mm512_castps_si512(v), high = _mm512_srli_epi32(b, 16);
+  const __m512i odd = _mm512_and_si512(high, _mm512_set1_epi32(1));
   __m512i r = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x7fff)), odd), 16);
-  const __mmask16 nan =
-      _mm512_cmpgt_epu32_mask(_mm512_and_si512(b, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
-  r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(0x40)));
+  r = _mm512_mask_or_epi32(r, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), high, _mm512_set1_epi32(0x40));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(w), _mm512_cvtepi32_epi16(r));
 #elif defined(FUSED_ISA_AVX2)
   const __m256i b = _mm256_castps_si256(v);

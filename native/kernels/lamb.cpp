@@ -8,15 +8,17 @@ namespace fused::FUSED_NS {
 
 namespace {
 struct LambUpdate {
-  Vec::T omb1, beta2, omb2, bc1, bc2, eps, wd;
+  Vec::T omb1, beta2, omb2;
+  Divisor bc1, bc2;
+  Vec::T eps, wd;
   explicit LambUpdate(const lamb_scalars& s)
       : omb1(Vec::set1(float(s.oneMinusBeta1))), beta2(Vec::set1(float(s.beta2))),
-        omb2(Vec::set1(float(s.oneMinusBeta2))), bc1(Vec::set1(float(s.bc1))), bc2(Vec::set1(float(s.bc2))),
+        omb2(Vec::set1(float(s.oneMinusBeta2))), bc1(float(s.bc1)), bc2(float(s.bc2)),
         eps(Vec::set1(float(s.eps))), wd(Vec::set1(float(s.weightDecay))) {}
   // (m / bc1) / (sqrt(v / bc2) + eps) [+ wd * p]
   template <bool HasWd>
   Vec::T operator()(Vec::T p, Vec::T m, Vec::T v) const {
-    auto u = Vec::div(Vec::div(m, bc1), Vec::add(Vec::sqrt(Vec::div(v, bc2)), eps));
+    auto u = Vec::div(bc1.divide(m), Vec::add(Vec::sqrt(bc2.divide(v)), eps));
     if constexpr (HasWd) u = Vec::add(u, Vec::mul(wd, p));
     return u;
   }

@@ -10,9 +10,10 @@ inline void radam_as(const double* raw, const typename S::Piece* pieces, size_t 
   const auto s = readScalars<radam_scalars>(raw);
   const auto gradScale = V::set1(float(s.gradScale)), wd = V::set1(float(s.weightDecay)),
              omb1 = V::set1(float(s.oneMinusBeta1)), beta2 = V::set1(float(s.beta2)),
-             omb2 = V::set1(float(s.oneMinusBeta2)), bc1 = V::set1(float(s.bc1)),
+             omb2 = V::set1(float(s.oneMinusBeta2)),
              bc2Sqrt = V::set1(float(s.bc2Sqrt)), eps = V::set1(float(s.eps)), lr = V::set1(float(s.lr)),
              rect = V::set1(float(s.rect));
+  const Divisor bc1(float(s.bc1));
   with_flag(s.hasWeightDecay != 0, [&](auto hasWd) {
     with_flag(s.rectified != 0, [&](auto rectified) {
       for_each_element_as<S, 4>(pieces, count, 0b1101u, [&](auto& a, size_t i) {
@@ -21,7 +22,7 @@ inline void radam_as(const double* raw, const typename S::Piece* pieces, size_t 
         auto m = a.load(2, i);
         m = V::add(m, V::mul(omb1, V::sub(g, m)));
         const auto v = V::add(V::mul(a.load(3, i), beta2), V::mul(V::mul(omb2, g), g));
-        auto update = V::mul(V::div(m, bc1), lr);
+        auto update = V::mul(bc1.divide(m), lr);
         if constexpr (rectified) {
           const auto adaptive = V::div(bc2Sqrt, V::add(V::sqrt(v), eps));
           update = V::mul(V::mul(update, adaptive), rect);

@@ -240,6 +240,50 @@ struct Acc {
 };
 #endif
 
+// Division by a value fixed for a whole step (a bias correction), with exactly the bits of
+// Vec::div. The divider is what bounds the Adam family (a divide and a square root per element
+// cost 12 and 15 cycles per 16 lanes on AVX-512), so where float64 conversions are cheap the
+// quotient is taken as x·r in float64, r = 1/c rounded to float64 once per step, then rounded to
+// float32. That is the correctly rounded x/c: for float32 x and c, x/c is never exactly a float32
+// rounding boundary (a midpoint has 25 significant bits, x = c·midpoint would need more than
+// 24) and is at least 2^-49·|x/c| away from every boundary (the difference x - c·m is a nonzero
+// multiple of the unit that c·m's 49 bits end on); x·r in float64 is within 2^-52·|x/c| (two
+// roundings), so it rounds to the float32 x/c rounds to. Subnormal results keep the bound (the
+// boundaries are spaced by 2^-150 there); Infinity, NaN (payload included), zeros and c = 0
+// come out as the division gives them. docs/exact-division.md has the proof in full and
+// test/exact-division.test.ts checks it against the divide instruction on hard cases.
+struct Divisor {
+  explicit Divisor(float c) : c_(Vec::set1(c)) {
+#if defined(FUSED_ISA_AVX512)
+    r_ = _mm512_set1_pd(1.0 / double(c));
+#elif defined(FUSED_ISA_AVX2)
+    r_ = _mm256_set1_pd(1.0 / double(c));
+#endif
+  }
+  Vec::T divide(Vec::T x) const {
+#if defined(FUSED_ISA_AVX512)
+    const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(x));
+    const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)));
+    const __m256 qlo = _mm512_cvtpd_ps(_mm512_mul_pd(lo, r_)), qhi = _mm512_cvtpd_ps(_mm512_mul_pd(hi, r_));
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(qlo)), _mm256_castps_pd(qhi), 1));
+#elif defined(FUSED_ISA_AVX2)
+    const __m128 qlo = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), r_));
+    const __m128 qhi = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), r_));
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(qlo), qhi, 1);
+#else
+    return Vec::div(x, c_);
+#endif
+  }
+
+ private:
+  Vec::T c_;
+#if defined(FUSED_ISA_AVX512)
+  __m512d r_;
+#elif defined(FUSED_ISA_AVX2)
+  __m256d r_;
+#endif
+};
+
 // Comparisons written once for every ISA, with the JS backend's exact semantics.
 inline Vec::T vmax(Vec::T a, Vec::T b) { return Vec::select_gt(a, b, a, b); }  // a > b ? a : b
 // c > 0 ? 1 : c < 0 ? -1 : c (keeps ±0 and NaN, like Math.sign)
