@@ -33,12 +33,18 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const clang = process.env.CLANG ?? 'clang++-14';
   const sources = wasmInputs().filter((f) => f.endsWith('.cpp'));
   const args = [
-    '--target=wasm32-wasi', '--sysroot=/usr', '-std=c++17', '-O3',
+    // Position-independent (a PIE importing its memory, data address and stack pointer:
+    // src/backend/wasm-module.ts places it), so that it can also run inside TF.js's wasm memory.
+    // clang 14 emits relocatable wasm code only for the emscripten triple; no Emscripten
+    // runtime or libc is linked, the kernels need none.
+    '--target=wasm32-unknown-emscripten', '-fPIC', '-std=c++17', '-O3',
     // The same no-contraction rule as every native ISA: bit-identical results.
     '-msimd128', '-mbulk-memory', '-ffp-contract=off',
     '-fno-exceptions', '-fno-rtti', '-fno-threadsafe-statics', '-DFUSED_ISA_WASM',
-    '-I/usr/lib/llvm-14/include/wasm32-wasi/c++/v1', '-I/usr/include/wasm32-wasi',
-    '-nostartfiles', '-Wl,--no-entry', '-Wl,--strip-all', '-Wl,--export=__heap_base', '-Wl,-z,stack-size=65536',
+    '-isystem', '/usr/lib/llvm-14/include/wasm32-wasi/c++/v1', '-isystem', '/usr/include/wasm32-wasi',
+    '-nostdlib', '-Wl,--no-entry', '-Wl,--experimental-pic', '-Wl,-pie', '-Wl,--import-memory', '-Wl,--strip-all',
+    // Applies the data's relocations once the instance knows where its data is.
+    '-Wl,--export-if-defined=__wasm_call_ctors',
     ...sources.map((f) => join(root, f)), '-o', out,
   ];
   const r = spawnSync(clang, args, { stdio: 'inherit' });

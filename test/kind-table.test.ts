@@ -9,24 +9,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadAddon } from '../src/backend/addon-loader';
 import { type Domain, KINDS, type KindLayout, kindTableMismatch } from '../src/backend/kinds';
 import { parseKinds } from '../src/backend/wasm';
+import { compileKernels, placeAlone, type WasmApi, wasmApi } from '../src/backend/wasm-module';
 
 const root = join(__dirname, '..');
 const built = join(root, 'build', 'Release', 'fused_optim.node');
 const addon = createRequire(import.meta.url)(built);
 const addonKinds = (): Record<string, KindLayout> => addon.kinds();
 
-// The project's TS lib has no DOM types, WebAssembly's among them.
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: { memory: { buffer: ArrayBuffer }; fo_kinds: () => number } };
-}
-
 /** The wasm module's own table, as fo_kinds() writes it. */
 function wasmKindsText(): string {
-  const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-  const { memory, fo_kinds } = new api.Instance(new api.Module(readFileSync(join(root, 'native', 'wasm', 'fused_optim.wasm'))), {}).exports;
+  const api = wasmApi() as WasmApi;
+  const { exports, memory } = placeAlone(api, compileKernels(api));
   const bytes = new Uint8Array(memory.buffer);
-  const at = fo_kinds();
+  const at = exports.fo_kinds();
   return new TextDecoder().decode(bytes.subarray(at, bytes.indexOf(0, at)));
 }
 

@@ -1,188 +1,230 @@
 // The WebAssembly backend: the kernels of native/kernels compiled for WebAssembly SIMD
 // (native/wasm, built by scripts/build-wasm.mjs, committed), for hosts where the native addon
 // cannot be built. It gives the same bits as the native kernels and the TS backend, on one
-// thread. A wasm module cannot see the caller's Float32Arrays, so each tensor goes through the
-// module's memory in slices of CHUNK elements: copied in, updated, and the written streams
-// copied back, while the slice is still in cache.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { tensorLength, tensorSlice, typedSlice } from './engine';
-import { packageRoot } from './package-root';
+// thread. A wasm module sees only its own memory, so a tensor elsewhere goes through the
+// instance's work area in slices of CHUNK elements: copied in, updated, and the written streams
+// copied back, while the slice is still in cache. A tensor that lies in the memory of an
+// instance (TF.js's wasm heap, when that memory is shared with this backend: shareMemory) is
+// read and written where it is.
+import { typeTagOf, tensorBuffer, tensorByteOffset, tensorLength, tensorSlice, typedSlice } from './engine';
 import { UNSIGNED_STATE } from './state-format';
 import { type KindLayout, kindTableMismatch, packScalars } from './kinds';
 import { type Backend, type KernelScalars, type KernelStreams, type Kind, type OutputField, REDUCE_OP_CODES, type StoredFields } from './types';
+import {
+  CHUNK, compileKernels, MAX_STREAMS, type Placed, placeAlone, placeKernels, placementBytes, WASM_FILE, type WasmApi, type WasmMemory,
+  wasmApi,
+} from './wasm-module';
 
-// The little of the WebAssembly API used here (the project's TS lib has no DOM types).
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-interface Memory {
-  buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
+type Tensor = Float32Array | Uint16Array | Uint8Array;
+const BYTES: Record<string, number> = { Float32Array: 4, Uint16Array: 2, Uint8Array: 1 };
 
-interface Exports {
-  memory: Memory;
-  __heap_base: { value: number };
-  fo_kinds(): number;
-  fo_step(kind: number, scalars: number, streams: number, n: number): void;
-  fo_lamb_moments(scalars: number, streams: number, n: number, sums: number): void;
-  fo_lamb_lr_trust(scalars: number, sums: number): number;
-  fo_lamb_apply(scalars: number, streams: number, n: number, lrTrust: number): void;
-  /** A slice's reduction combined with the running result. */
-  fo_reduce(op: number, x: number, n: number, acc: number): number;
-  fo_stored_step(
-    kind: number, format: number, blockSize: number, unsignedMask: number, scalars: number, streams: number, absmax: number, n: number,
-  ): void;
+/** A wasm backend, and what only it offers: running in another module's memory. */
+export interface WasmBackend extends Backend {
+  /**
+   * Lets steps whose tensors lie in `memory` (another module's, e.g. TF.js's wasm heap) run
+   * there, on the tensors in place. `allocate(bytes)` gives a block of that memory the
+   * instance keeps for good (its data, stack and work area), or 0 when it cannot. The instance
+   * is placed now, and allocating may grow the memory: make views of it only afterwards.
+   * Asking again for the same memory does nothing; when the module cannot run there (a shared
+   * memory), a warning says so and those tensors are copied as any others.
+   */
+  shareMemory(memory: WasmMemory, allocate: (bytes: number) => number): void;
 }
-
-/** Elements per slice: 64 KB per stream, five streams at most, well inside a core's L2. */
-const CHUNK = 1 << 14;
-const MAX_STREAMS = 5;
-const WASM_FILE = join('native', 'wasm', 'fused_optim.wasm');
 
 /** Instantiates the module, or returns why it cannot be (no file, no WebAssembly SIMD). */
-export function loadWasm(): Backend | Error {
-  const root = packageRoot();
-  if (root === null) return new Error('cannot locate the fused-optim package folder');
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (api === undefined) return new Error('this runtime has no WebAssembly');
+export function loadWasm(): WasmBackend | Error {
+  const api = wasmApi();
+  if (api instanceof Error) return api;
   try {
-    const module = new api.Module(readFileSync(join(root, WASM_FILE)));
-    return wasmBackend(new api.Instance(module, {}).exports as Exports);
+    const module = compileKernels(api);
+    return wasmBackend(api, module, placeAlone(api, module));
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
   }
 }
 
-function wasmBackend(w: Exports): Backend {
-  // Memory map above the module's own data: scalars, stream pointers, LAMB sums, one slice per stream.
-  const base = Math.ceil(w.__heap_base.value / 64) * 64;
-  const scalarsAt = base, pointersAt = base + 512, sumsAt = base + 576, absmaxPointersAt = base + 640, slicesAt = base + 1024;
-  // int8 state: the absmax of each stream's slice, one float per block of at least 256 elements.
-  const absmaxAt = slicesAt + MAX_STREAMS * CHUNK * 4;
-  const absmaxSlice = (k: number) => absmaxAt + k * (CHUNK / 256) * 4;
-  const end = absmaxAt + MAX_STREAMS * (CHUNK / 256) * 4;
-  if (w.memory.buffer.byteLength < end) w.memory.grow(Math.ceil((end - w.memory.buffer.byteLength) / 65536));
-  // Views made after growing (growing detaches the old ones); the memory never grows again.
-  const bytes = new Uint8Array(w.memory.buffer), f32 = new Float32Array(w.memory.buffer);
-  const f64 = new Float64Array(w.memory.buffer), u32 = new Uint32Array(w.memory.buffer);
-  const slice = (k: number) => slicesAt + k * CHUNK * 4;
+/** Typed views of an instance's memory, made anew whenever it grew (growing detaches the old ones). */
+class Heap {
+  private seen: ArrayBuffer | undefined;
+  f32 = new Float32Array(0);
+  f64 = new Float64Array(0);
+  u32 = new Uint32Array(0);
+  constructor(readonly memory: WasmMemory) {}
+  fresh(): this {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.seen) {
+      this.seen = buffer;
+      this.f32 = new Float32Array(buffer);
+      this.f64 = new Float64Array(buffer);
+      this.u32 = new Uint32Array(buffer);
+    }
+    return this;
+  }
+  holds(a: Tensor): boolean {
+    return tensorBuffer(a as Float32Array) === this.memory.buffer;
+  }
+  /** A view of n elements of a's type at byte address `at`. */
+  view(a: Tensor, at: number, n: number): Tensor {
+    return new CTORS[typeTagOf(a) as string](this.memory.buffer, at, n);
+  }
+}
+const CTORS: Record<string, new (buffer: ArrayBuffer, at: number, n: number) => Tensor> = { Float32Array, Uint16Array, Uint8Array };
 
-  const kindsAt = w.fo_kinds();
-  const layouts = parseKinds(new TextDecoder().decode(bytes.subarray(kindsAt, bytes.indexOf(0, kindsAt))));
-  const mismatch = kindTableMismatch(layouts, 'the wasm module');
-  if (mismatch !== undefined) throw new Error(`${WASM_FILE} was built from other kernel sources: ${mismatch}`);
-  for (const [kind, layout] of Object.entries(layouts))
-    if (layout.streams.length > MAX_STREAMS) throw new Error(`wasm kind ${kind} has ${layout.streams.length} streams, more than ${MAX_STREAMS}`);
+/** A written slice of a tensor outside the instance's memory, to copy back from the work area. */
+interface CopyBack {
+  from: number;
+  to: Tensor;
+  at: number;
+}
+
+/** One stream of a call: the tensors read, where the written values go, and int8 block scales. */
+interface Stream {
+  list: Tensor[] | null;
+  /** The list itself, or the params' outputs (out of place). */
+  into: Tensor[] | null;
+  read: boolean;
+  write: boolean;
+  absmax?: Float32Array[] | null;
+}
+
+function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
+  const layouts = checkedLayouts(alone);
+  /** Instances placed in other modules' memories (or why one could not be). */
+  const shared = new Map<WasmMemory, Placed | Error>();
+  const heaps = new WeakMap<Placed, Heap>();
+  const heapOf = (p: Placed) => {
+    let h = heaps.get(p);
+    if (h === undefined) heaps.set(p, (h = new Heap(p.memory)));
+    return h.fresh();
+  };
+
+  /** The instance in whose memory `first` lies (placed there on first use), else the one with a memory of its own. */
+  const instanceFor = (first: Tensor | undefined): Placed => {
+    if (first === undefined || shared.size === 0) return alone;
+    const buffer = tensorBuffer(first as Float32Array);
+    for (const [memory, placed] of shared) if (memory.buffer === buffer && !(placed instanceof Error)) return placed;
+    return alone;
+  };
+  const place = (memory: WasmMemory, allocate: (bytes: number) => number): Placed | Error => {
+    try {
+      const at = allocate(placementBytes(api, module));
+      if (!Number.isInteger(at) || at <= 0) throw new Error('no memory could be allocated there');
+      const placed = placeKernels(api, module, memory, at);
+      checkedLayouts(placed);
+      return placed;
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      process.emitWarning(`fused-optim: the WebAssembly kernels cannot run in that module's memory (${error.message}); its tensors are copied`, {
+        code: 'FUSED_OPTIM',
+      });
+      return error;
+    }
+  };
 
   /**
-   * Runs `call(n)` over every slice of every tensor with the slices of the streams in `reads`
-   * copied in, and copies back those in `writes`, into `into` (the lists themselves, but the
-   * outputs for the params out of place); `afterTensor` follows each tensor (LAMB's per-tensor sums).
+   * Runs `call(n)` over every slice of every tensor: each stream's slice is the tensor itself
+   * when it lies in the instance's memory, else a copy in the work area (copied back if written).
+   * Out of place, the params' slice is first copied to its output and updated there.
+   * `afterTensor` follows each tensor (LAMB's per-tensor sums).
    */
   const overSlices = (
-    lists: (Float32Array[] | null)[],
-    into: (Float32Array[] | null)[],
-    reads: boolean[],
-    writes: boolean[],
-    call: (n: number) => void,
-    afterTensor?: (t: number) => void,
+    p: Placed, streams: Stream[], blockSize: number, call: (n: number) => void, afterTensor?: (t: number) => void,
   ) => {
-    lists.forEach((list, k) => (u32[pointersAt / 4 + k] = list === null ? 0 : slice(k)));
-    const tensors = (lists[0] as Float32Array[]).length;
-    for (let t = 0; t < tensors; t++) {
-      const length = tensorLength((lists[0] as Float32Array[])[t]);
+    const { work } = p, heap = heapOf(p), { u32 } = heap;
+    const back: CopyBack[] = [];
+    const params = streams[0].list as Tensor[];
+    for (let t = 0; t < params.length; t++) {
+      const length = tensorLength(params[t] as Float32Array);
       for (let at = 0; at < length; at += CHUNK) {
         const n = Math.min(CHUNK, length - at);
-        for (let k = 0; k < lists.length; k++) {
-          const list = lists[k];
-          if (list !== null && reads[k]) f32.set(tensorSlice(list[t], at, n), slice(k) / 4);
-        }
+        back.length = 0;
+        streams.forEach((s, k) => {
+          u32[work.pointers / 4 + k] = s.list === null ? 0 : slot(heap, s, t, at, n, work.slice(k), back);
+          if (s.absmax != null && s.list !== null) {
+            const blocks = Math.ceil(n / blockSize);
+            heap.f32.set(typedSlice(s.absmax[t], at / blockSize, blocks), work.absmaxSlice(k) / 4);
+            u32[work.absmaxPointers / 4 + k] = work.absmaxSlice(k);
+          } else u32[work.absmaxPointers / 4 + k] = 0;
+        });
         call(n);
-        for (let k = 0; k < lists.length; k++) {
-          const list = into[k];
-          if (list !== null && writes[k]) tensorSlice(list[t], at, n).set(f32.subarray(slice(k) / 4, slice(k) / 4 + n));
-        }
+        for (const b of back) (typedSlice(b.to, b.at, n) as Uint8Array).set(heap.view(b.to, b.from, n) as Uint8Array);
+        streams.forEach((s, k) => {
+          if (s.absmax == null || s.list === null || !s.write) return;
+          const blocks = Math.ceil(n / blockSize);
+          typedSlice(s.absmax[t], at / blockSize, blocks).set(heap.f32.subarray(work.absmaxSlice(k) / 4, work.absmaxSlice(k) / 4 + blocks));
+        });
       }
       afterTensor?.(t);
     }
   };
 
-  /** A step whose state streams are stored (bfloat16 words or int8 codes), slice by slice like overSlices. */
-  const stepStored = (layout: KindLayout, streams: Record<string, unknown> & StoredFields & OutputField): void => {
-    const int8 = streams.stateFormat === 2;
-    const blockSize = int8 ? (streams.blockSize as number) : 0;
-    const lists = layout.streams.map((s) => (streams[s.name] ?? null) as (Float32Array | Uint16Array | Uint8Array)[] | null);
-    const absmax = layout.streams.map((s, k) => (int8 && k >= 2 ? ((streams[`${s.name}Absmax`] ?? null) as Float32Array[] | null) : null));
-    let unsignedMask = 0;
-    layout.streams.forEach((s, k) => {
-      if (UNSIGNED_STATE.has(s.name)) unsignedMask |= 1 << k;
-      u32[pointersAt / 4 + k] = lists[k] === null ? 0 : slice(k);
-      u32[absmaxPointersAt / 4 + k] = absmax[k] === null || lists[k] === null ? 0 : absmaxSlice(k);
-    });
-    const params = lists[0] as Float32Array[];
-    for (let t = 0; t < params.length; t++) {
-      const length = tensorLength(params[t]);
-      for (let at = 0; at < length; at += CHUNK) {
-        const n = Math.min(CHUNK, length - at);
-        const blocks = int8 ? Math.ceil(n / blockSize) : 0;
-        lists.forEach((list, k) => {
-          if (list === null) return;
-          const src = typedSlice(list[t], at, n);
-          new (src.constructor as Uint8ArrayConstructor)(w.memory.buffer, slice(k), n).set(src as Uint8Array);
-          const scales = absmax[k];
-          if (scales !== null) f32.set(typedSlice(scales[t], at / blockSize, blocks), absmaxSlice(k) / 4);
-        });
-        w.fo_stored_step(layout.index, streams.stateFormat, blockSize, unsignedMask, scalarsAt, pointersAt, absmaxPointersAt, n);
-        lists.forEach((list, k) => {
-          if (list === null || !layout.streams[k].written) return;
-          const dst = typedSlice(k === 0 ? (streams.paramOut ?? list)[t] : list[t], at, n);
-          (dst as Uint8Array).set(new (dst.constructor as Uint8ArrayConstructor)(w.memory.buffer, slice(k), n));
-          const scales = absmax[k];
-          if (scales !== null) typedSlice(scales[t], at / blockSize, blocks).set(f32.subarray(absmaxSlice(k) / 4, absmaxSlice(k) / 4 + blocks));
-        });
-      }
+  /** The address stream `s`'s slice is updated at; what must be copied back afterwards goes to `back`. */
+  const slot = (
+    heap: Heap, s: Stream, t: number, at: number, n: number, scratch: number, back: CopyBack[],
+  ): number => {
+    const src = (s.list as Tensor[])[t], dst = s.into === null ? src : s.into[t];
+    const bytes = BYTES[typeTagOf(src) as string];
+    const address = (a: Tensor) => tensorByteOffset(a as Float32Array) + at * bytes;
+    if (s.write && dst !== src) {
+      // Out of place: the kernel updates the output in place, from a copy of the input.
+      const into = heap.holds(dst) ? address(dst) : scratch;
+      (heap.view(src, into, n) as Uint8Array).set(typedSlice(src, at, n) as Uint8Array);
+      if (into === scratch) back.push({ from: scratch, to: dst, at });
+      return into;
     }
+    if (heap.holds(src)) return address(src);
+    if (s.read) (heap.view(src, scratch, n) as Uint8Array).set(typedSlice(src, at, n) as Uint8Array);
+    if (s.write) back.push({ from: scratch, to: src, at });
+    return scratch;
   };
 
   const step = <K extends Kind>(kind: K, streams: KernelStreams[K], scalars: KernelScalars[K]): void => {
     const layout = layouts[kind];
-    const byName = streams as unknown as Record<string, Float32Array[] | null | undefined>;
+    const byName = streams as unknown as Record<string, Tensor[] | null | undefined> & StoredFields & OutputField;
     const lists = layout.streams.map((s) => byName[s.name] ?? null);
-    packScalars(kind, scalars, f64, scalarsAt / 8);
-    const stored = streams as unknown as Record<string, unknown> & StoredFields & OutputField;
-    if (stored.stateFormat) return stepStored(layout, stored);
-    // Out of place: the params are read from their lists and written to the outputs.
-    const into = stored.paramOut == null ? lists : [stored.paramOut, ...lists.slice(1)];
+    const out = byName.paramOut ?? null;
+    const p = instanceFor((out ?? (lists[0] as Tensor[]))[0]);
+    const { work } = p, { f64 } = heapOf(p), w = p.exports;
+    packScalars(kind, scalars, f64, work.scalars / 8);
+    const intoOf = (k: number) => (k === 0 && out !== null ? out : lists[k]);
+    if (byName.stateFormat) {
+      const int8 = byName.stateFormat === 2;
+      const blockSize = int8 ? (byName.blockSize as number) : 1;
+      let unsignedMask = 0;
+      const specs = layout.streams.map((s, k): Stream => {
+        if (UNSIGNED_STATE.has(s.name)) unsignedMask |= 1 << k;
+        const absmax = int8 && k >= 2 ? (byName[`${s.name}Absmax`] ?? null) : null;
+        return { list: lists[k], into: intoOf(k), read: true, write: s.written, absmax };
+      });
+      overSlices(p, specs, blockSize, (n) =>
+        w.fo_stored_step(layout.index, byName.stateFormat, int8 ? blockSize : 0, unsignedMask, work.scalars, work.pointers, work.absmaxPointers, n),
+      );
+      return;
+    }
     if (kind !== 'lamb') {
-      const writes = layout.streams.map((s) => s.written);
-      overSlices(lists, into, writes.map(() => true), writes, (n) => w.fo_step(layout.index, scalarsAt, pointersAt, n));
+      const specs = layout.streams.map((s, k): Stream => ({ list: lists[k], into: intoOf(k), read: true, write: s.written }));
+      overSlices(p, specs, 1, (n) => w.fo_step(layout.index, work.scalars, work.pointers, n));
       return;
     }
     // LAMB: pass 1 updates the moments and sums ||p||², ||u||² over the tensor's slices; the
     // trust ratio follows (native/kernels/host_math.h); pass 2 applies it.
     const lrTrust: number[] = [];
-    f64[sumsAt / 8] = f64[sumsAt / 8 + 1] = 0;
+    const sums = () => heapOf(p).f64.fill(0, work.sums / 8, work.sums / 8 + 2);
+    sums();
+    const pass = (reads: boolean[], writes: boolean[]) =>
+      lists.map((list, k): Stream => ({ list, into: intoOf(k), read: reads[k], write: writes[k] }));
     overSlices(
-      lists,
-      into,
-      [true, true, true, true],
-      [false, false, true, true],
-      (n) => w.fo_lamb_moments(scalarsAt, pointersAt, n, sumsAt),
+      p, pass([true, true, true, true], [false, false, true, true]), 1,
+      (n) => w.fo_lamb_moments(work.scalars, work.pointers, n, work.sums),
       (t) => {
-        lrTrust[t] = w.fo_lamb_lr_trust(scalarsAt, sumsAt);
-        f64[sumsAt / 8] = f64[sumsAt / 8 + 1] = 0;
+        lrTrust[t] = w.fo_lamb_lr_trust(work.scalars, work.sums);
+        sums();
       },
     );
     let tensor = 0;
     overSlices(
-      lists,
-      into,
-      [true, false, true, true], // the apply pass reads no gradient
-      [true, false, false, false],
-      (n) => w.fo_lamb_apply(scalarsAt, pointersAt, n, lrTrust[tensor]),
+      p, pass([true, false, true, true], [true, false, false, false]), 1, // the apply pass reads no gradient
+      (n) => w.fo_lamb_apply(work.scalars, work.pointers, n, lrTrust[tensor]),
       () => tensor++,
     );
   };
@@ -196,17 +238,35 @@ function wasmBackend(w: Exports): Backend {
     },
     reduce(tensors, op) {
       const code = REDUCE_OP_CODES[op];
+      const p = instanceFor(tensors[0]);
+      const heap = heapOf(p);
       let result = 0;
       for (const x of tensors)
         for (let at = 0, length = tensorLength(x); at < length; at += CHUNK) {
           const n = Math.min(CHUNK, length - at);
-          f32.set(tensorSlice(x, at, n), slicesAt / 4);
-          result = w.fo_reduce(code, slicesAt, n, result);
+          let address = tensorByteOffset(x) + at * 4;
+          if (!heap.holds(x)) heap.f32.set(tensorSlice(x, at, n), (address = p.work.slice(0)) / 4);
+          result = p.exports.fo_reduce(code, address, n, result);
         }
       return result;
     },
     prepare() {},
+    shareMemory(memory, allocate) {
+      if (!shared.has(memory)) shared.set(memory, place(memory, allocate));
+    },
   };
+}
+
+/** The instance's kinds, checked against this package's table. */
+function checkedLayouts(p: Placed): Record<string, KindLayout> {
+  const bytes = new Uint8Array(p.memory.buffer);
+  const at = p.exports.fo_kinds();
+  const layouts = parseKinds(new TextDecoder().decode(bytes.subarray(at, bytes.indexOf(0, at))));
+  const mismatch = kindTableMismatch(layouts, 'the wasm module');
+  if (mismatch !== undefined) throw new Error(`${WASM_FILE} was built from other kernel sources: ${mismatch}`);
+  for (const [kind, layout] of Object.entries(layouts))
+    if (layout.streams.length > MAX_STREAMS) throw new Error(`wasm kind ${kind} has ${layout.streams.length} streams, more than ${MAX_STREAMS}`);
+  return layouts;
 }
 
 /** fo_kinds()'s text: "kind <name>", then "scalar <name> <domain>" and "stream <name> <written> <enabledBy>" lines. */

@@ -11,8 +11,13 @@
 //   read, long after its tensor is disposed.
 // - wasm: gradients and old values are viewed in the wasm heap; the new value is a fresh heap
 //   tensor (makeOutput) written through a view. Writing in place would also be wrong there: the
-//   XNNPACK packed-weight cache does not see in-place writes.
+//   XNNPACK packed-weight cache does not see in-place writes. When fused-optim itself runs on
+//   its wasm backend (no native addon), its kernels are placed inside TF.js's wasm memory
+//   (shareMemory), so they read and write those heap tensors where they are.
 // - any other backend (webgl, webgpu, tensorflow): dataSync copies out, tf.tensor copies back.
+import { getBackend } from '../backend';
+import type { WasmBackend } from '../backend/wasm';
+import type { WasmMemory } from '../backend/wasm-module';
 import type { TfBackend, TfLike, TfTensor, TfVariable } from './tf-like';
 
 /** A new value being made for one variable: `array` is written, then `commit` assigns it. */
@@ -112,6 +117,8 @@ function wasmRoute(tf: TfLike, backend: TfBackend): Route {
   return {
     name: 'wasm',
     open(read, sizes, shapes) {
+      // Before any view of the heap is made: placing the kernels there allocates, which can grow it.
+      shareHeap(backend);
       const infos = shapes.map((shape) => makeOutput.call(backend, shape, 'float32'));
       const view = (t: { dataId: object; shape: number[]; dtype: string }) => float32(fromHeap.call(backend, t), 'wasm heap');
       const views = read.map(view);
@@ -138,6 +145,17 @@ function wasmRoute(tf: TfLike, backend: TfBackend): Route {
       return { views, outputs, refresh };
     },
   };
+}
+
+/** Places fused-optim's wasm kernels in TF.js's wasm memory, when fused-optim runs on its wasm backend. */
+function shareHeap(backend: TfBackend): void {
+  const ours = getBackend();
+  if (ours.name !== 'wasm') return;
+  const module = backend.wasm;
+  const memory = (module?.asm?.memory ?? module?.wasmMemory) as WasmMemory | undefined;
+  const malloc = module?._malloc;
+  if (memory === undefined || typeof memory.grow !== 'function' || typeof malloc !== 'function') return;
+  (ours as WasmBackend).shareMemory(memory, (bytes) => malloc.call(module, bytes));
 }
 
 function copyRoute(tf: TfLike): Route {

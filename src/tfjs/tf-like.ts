@@ -30,7 +30,8 @@ export interface TfBackend {
   makeOutput?(shape: number[], dtype: string): { dataId: object; shape: number[]; dtype: string };
   typedArrayFromHeap?(info: { dataId: object; shape: number[]; dtype: string }): unknown;
   disposeData?(dataId: object, force?: boolean): boolean;
-  wasm?: { HEAPU8?: Uint8Array };
+  /** The wasm backend's Emscripten module: its memory (asm.memory) and allocator. */
+  wasm?: { HEAPU8?: Uint8Array; asm?: { memory?: unknown }; wasmMemory?: unknown; _malloc?: (bytes: number) => number };
 }
 
 /** TF.js's Optimizer base class, as far as subclasses see it. */
