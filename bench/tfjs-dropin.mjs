@@ -35,7 +35,9 @@ export async function tfjsDropin({ quick = false } = {}) {
     await tf.ready();
     const grad = tf.randomNormal([n], 0, 0.01);
     for (const [name, [stockOf, fusedOf]] of Object.entries(makers)) {
-      const bench = new Bench({ time, warmupTime: 50, warmupIterations: 2 });
+      // tinybench runs at least `iterations` calls (64 by default): a stock step on tfjs-cpu takes
+      // 0.1–0.7 s, so the quick form asks for few.
+      const bench = new Bench({ time, warmupTime: 50, warmupIterations: 2, ...(quick ? { iterations: 5 } : {}) });
       const owned = [];
       // Each fused optimizer runs on the fused-optim backend it is named after.
       const task = (label, opt, fusedBackend) => {

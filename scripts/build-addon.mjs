@@ -76,7 +76,8 @@ function withNodeGyp() {
   const gyp = resolveBin('node-gyp', 'bin/node-gyp.js') ?? process.env.npm_config_node_gyp;
   if (!gyp || !existsSync(gyp)) return false;
   buildTools();
-  return run(process.execPath, [gyp, 'rebuild']);
+  // Every core: node-gyp's make runs one job unless told.
+  return run(process.execPath, [gyp, 'rebuild', '--jobs', 'max']);
 }
 
 const built = useGyp ? withNodeGyp() : withCmakeJs() || withNodeGyp();

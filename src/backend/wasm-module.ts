@@ -107,7 +107,8 @@ export function moduleNeeds(api: WasmApi, module: object): { memorySize: number;
 /** Bytes an instance needs in its memory: data, stack and work area. */
 export function placementBytes(api: WasmApi, module: object): number {
   const { memorySize, memoryAlign } = moduleNeeds(api, module);
-  return 2 ** memoryAlign + align64(memorySize) + STACK_BYTES + WORK_BYTES;
+  // Room to align the data, and the stack after it to 64 bytes.
+  return 2 ** memoryAlign + align64(memorySize) + 64 + STACK_BYTES + WORK_BYTES;
 }
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
