@@ -2,6 +2,7 @@
 // the step count, the betas, eps, and params/grads plus two moment lists.
 import type { StreamCache } from '../backend/types';
 import { checkBeta, checkOptions, checkStep, type CommonOptions, commonScalars } from './common-options';
+import { type ParamsOutOption, withParamsOut } from './outputs';
 import { checkStateStreams, type StoredArgs } from './stored-layout';
 import { checkNumber, type NumberRule } from './validate';
 
@@ -32,7 +33,8 @@ export function checkAdamLike(options: AdamLikeCallOptions, epsRule: NumberRule 
 
 /**
  * params, grads and the two moment lists (named as in the caller's signature, with the kernel's
- * stream name of each), checked; with `stored`, the moments in that stored form (checkStateStreams).
+ * stream name of each), checked; with `stored`, the moments in that stored form (checkStateStreams);
+ * with options.paramsOut, the outputs last (withParamsOut).
  */
 export function momentStreams(
   params: Float32Array[],
@@ -41,14 +43,14 @@ export function momentStreams(
   second: [name: string, list: Float32Array[], stream: string],
   cache?: StreamCache,
   stored?: StoredArgs,
+  options: ParamsOutOption = {},
 ): { lists: Float32Array[][]; fields: object } {
   return checkStateStreams(
-    [
-      { name: 'params', list: params, written: true },
+    withParamsOut(options, params, [
       { name: 'grads', list: grads, written: false },
       { name: first[0], list: first[1], written: true, stream: first[2] },
       { name: second[0], list: second[1], written: true, stream: second[2] },
-    ],
+    ]),
     cache,
     stored,
   );

@@ -1,10 +1,11 @@
 // The options every functional optimizer takes (lr, weightDecay, maximize, gradScale, state
 // storage) and their checks.
 import type { StateDtype } from '../backend/state-format';
+import type { ParamsOutOption } from './outputs';
 import { checkBoolean, checkNumber } from './validate';
 
 /** Options every optimizer shares. */
-export interface CommonOptions {
+export interface CommonOptions extends ParamsOutOption {
   /** Learning rate (required). */
   lr: number;
   /** Weight decay, as the optimizer's option of that name (required; 0 for none). */

@@ -8,6 +8,7 @@
 // Kernel: native/kernels/adadelta.cpp, specified by src/backend/js/adadelta.ts.
 import type { StreamCache } from '../backend/types';
 import { checkOptions, type CommonOptions, commonScalars } from '../functional/common-options';
+import { paramOutField, withParamsOut } from '../functional/outputs';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
 import { splitState, type StateTensor } from '../functional/stored';
 import { checkStateStreams, type StoredArgs } from '../functional/stored-layout';
@@ -37,16 +38,15 @@ export function planAdadelta(
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const rho = checkNumber('rho', options.rho, { min: 0, max: 1 });
   const eps = checkNumber('eps', options.eps, { min: 0 });
-  const { lists, fields } = checkStateStreams([
-    { name: 'params', list: params, written: true },
+  const { lists, fields } = checkStateStreams(withParamsOut(options, params, [
     { name: 'grads', list: grads, written: false },
     { name: 'squareAvgs', list: squareAvgs, written: true, stream: 'squareAvg' },
     { name: 'accDeltas', list: accDeltas, written: true, stream: 'accDelta' },
-  ], cache, stored);
+  ]), cache, stored);
   const [param, grad, squareAvg, accDelta] = lists;
   return planKernelCall(
     'adadelta',
-    Object.assign({ param, grad, squareAvg, accDelta }, fields),
+    Object.assign({ param, grad, squareAvg, accDelta }, fields, paramOutField(options, lists)),
     { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, rho, oneMinusRho: 1 - rho, eps, lr },
     cache,
   );

@@ -6,6 +6,7 @@
 // Kernel: native/kernels/adagrad.cpp, specified by src/backend/js/adagrad.ts.
 import type { StreamCache } from '../backend/types';
 import { checkOptions, checkStep, type CommonOptions, commonScalars } from '../functional/common-options';
+import { paramOutField, withParamsOut } from '../functional/outputs';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
 import { splitState, type StateTensor } from '../functional/stored';
 import { checkStateStreams, type StoredArgs } from '../functional/stored-layout';
@@ -32,14 +33,13 @@ export function planAdagrad(
   const step = checkStep(options.step);
   const lrDecay = checkNumber('lrDecay', options.lrDecay, { min: 0 });
   const eps = checkNumber('eps', options.eps, { min: 0 });
-  const { lists, fields } = checkStateStreams([
-    { name: 'params', list: params, written: true },
+  const { lists, fields } = checkStateStreams(withParamsOut(options, params, [
     { name: 'grads', list: grads, written: false },
     { name: 'stateSums', list: stateSums, written: true, stream: 'sum' },
-  ], cache, stored);
+  ]), cache, stored);
   const [param, grad, sum] = lists;
   const clr = lr / (1 + (step - 1) * lrDecay);
-  return planKernelCall('adagrad', Object.assign({ param, grad, sum }, fields), { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, clr, eps }, cache);
+  return planKernelCall('adagrad', Object.assign({ param, grad, sum }, fields, paramOutField(options, lists)), { gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, clr, eps }, cache);
 }
 
 /** One Adagrad update over many tensors (state in options.stateDtype). */

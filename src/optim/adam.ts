@@ -9,6 +9,7 @@ import { Decay, type StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike } from '../functional/adam-like';
 import { checkOptions } from '../functional/common-options';
 import type { PlannedUpdate } from '../functional/planned-update';
+import { paramOutField, withParamsOut } from '../functional/outputs';
 import { planKernelCall } from '../functional/planned-update';
 import { splitState, type StateTensor } from '../functional/stored';
 import { checkStateStreams, type StoredArgs } from '../functional/stored-layout';
@@ -40,13 +41,12 @@ export function planAdam(
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
   const amsgrad = checkBoolean('amsgrad', options.amsgrad);
   const { lists, fields } = checkStateStreams(
-    [
-      { name: 'params', list: params, written: true },
+    withParamsOut(options, params, [
       { name: 'grads', list: grads, written: false },
       { name: 'expAvgs', list: expAvgs, written: true, stream: 'expAvg' },
       { name: 'expAvgSqs', list: expAvgSqs, written: true, stream: 'expAvgSq' },
       ...(amsgrad ? [{ name: 'maxExpAvgSqs', list: maxExpAvgSqs, written: true, stream: 'maxExpAvgSq' }] : []),
-    ],
+    ]),
     cache,
     stored,
   );
@@ -55,7 +55,7 @@ export function planAdam(
   const biasCorrection2 = 1 - beta2 ** step;
   return planKernelCall(
     'adam',
-    Object.assign({ param, grad, expAvg, expAvgSq, maxExpAvgSq: amsgrad ? maxExpAvgSq : null }, fields),
+    Object.assign({ param, grad, expAvg, expAvgSq, maxExpAvgSq: amsgrad ? maxExpAvgSq : null }, fields, paramOutField(options, lists)),
     {
       gradScale,
       l2: decoupled ? 0 : weightDecay,

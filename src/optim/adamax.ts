@@ -9,6 +9,7 @@
 import type { StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from '../functional/adam-like';
 import { checkOptions } from '../functional/common-options';
+import { paramOutField } from '../functional/outputs';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
 import { splitState, type StateTensor } from '../functional/stored';
 import type { StoredArgs } from '../functional/stored-layout';
@@ -28,11 +29,11 @@ export function planAdamax(
   stored?: StoredArgs,
 ): PlannedUpdate {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
-  const { lists, fields } = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expInfs', expInfs, 'expInf'], cache, stored);
+  const { lists, fields } = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expInfs', expInfs, 'expInf'], cache, stored, options);
   const [param, grad, expAvg, expInf] = lists;
   return planKernelCall(
     'adamax',
-    Object.assign({ param, grad, expAvg, expInf }, fields),
+    Object.assign({ param, grad, expAvg, expInf }, fields, paramOutField(options, lists)),
     {
       gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, oneMinusBeta1: 1 - beta1, beta2, eps,
       clr: lr / (1 - beta1 ** step),

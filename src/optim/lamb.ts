@@ -6,6 +6,7 @@
 // Kernel: native/kernels/lamb.cpp (two passes), specified by src/backend/js/lamb.ts.
 import type { StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from '../functional/adam-like';
+import { paramOutField } from '../functional/outputs';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
 import { checkNumber } from '../functional/validate';
 import { ADAM_LIKE, AdamLike, type AdamLikeOptions, type Planner } from './adam-like';
@@ -31,10 +32,11 @@ export function planLamb(
     throw new RangeError(`lamb keeps float32 state: stateDtype must be 'float32' or absent, got ${JSON.stringify(options.stateDtype)}`);
   // eps > 0: a zero denominator would make the update, and so every trust ratio, NaN.
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options, { min: 0, minExclusive: true });
-  const [param, grad, expAvg, expAvgSq] = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expAvgSqs', expAvgSqs, 'expAvgSq'], cache).lists;
+  const { lists } = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expAvgSqs', expAvgSqs, 'expAvgSq'], cache, undefined, options);
+  const [param, grad, expAvg, expAvgSq] = lists;
   return planKernelCall(
     'lamb',
-    { param, grad, expAvg, expAvgSq },
+    { param, grad, expAvg, expAvgSq, ...paramOutField(options, lists) },
     {
       gradScale, oneMinusBeta1: 1 - beta1, beta2, oneMinusBeta2: 1 - beta2, bc1: 1 - beta1 ** step,
       bc2: 1 - beta2 ** step, eps, weightDecay, hasWeightDecay: weightDecay !== 0, lr,

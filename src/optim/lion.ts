@@ -6,6 +6,7 @@
 // Kernel: native/kernels/lion.cpp, specified by src/backend/js/lion.ts.
 import type { StreamCache } from '../backend/types';
 import { checkBeta, checkOptions, type CommonOptions, commonScalars } from '../functional/common-options';
+import { paramOutField, withParamsOut } from '../functional/outputs';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
 import { splitState, type StateTensor } from '../functional/stored';
 import { checkStateStreams, type StoredArgs } from '../functional/stored-layout';
@@ -28,15 +29,14 @@ export function planLion(
   const { lr, weightDecay, gradScale } = commonScalars(options);
   const beta1 = checkBeta('beta1', options.beta1);
   const beta2 = checkBeta('beta2', options.beta2);
-  const { lists, fields } = checkStateStreams([
-    { name: 'params', list: params, written: true },
+  const { lists, fields } = checkStateStreams(withParamsOut(options, params, [
     { name: 'grads', list: grads, written: false },
     { name: 'expAvgs', list: expAvgs, written: true, stream: 'expAvg' },
-  ], cache, stored);
+  ]), cache, stored);
   const [param, grad, expAvg] = lists;
   return planKernelCall(
     'lion',
-    Object.assign({ param, grad, expAvg }, fields),
+    Object.assign({ param, grad, expAvg }, fields, paramOutField(options, lists)),
     {
       gradScale, paramDecay: 1 - lr * weightDecay, lr, beta1, oneMinusBeta1: 1 - beta1, beta2,
       oneMinusBeta2: 1 - beta2,

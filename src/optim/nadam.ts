@@ -10,6 +10,7 @@ import type { StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from '../functional/adam-like';
 import { addBookkeeping } from '../functional/bookkeeping';
 import { checkOptions } from '../functional/common-options';
+import { paramOutField } from '../functional/outputs';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
 import { splitState, type StateTensor } from '../functional/stored';
 import type { StoredArgs } from '../functional/stored-layout';
@@ -45,7 +46,7 @@ export function planNadam(
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
   const momentumDecay = checkNumber('momentumDecay', options.momentumDecay, { min: 0 });
   const previous = checkNumber('muProduct', options.muProduct, { min: 0, max: 1 });
-  const { lists, fields } = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expAvgSqs', expAvgSqs, 'expAvgSq'], cache, stored);
+  const { lists, fields } = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expAvgSqs', expAvgSqs, 'expAvgSq'], cache, stored, options);
   const [param, grad, expAvg, expAvgSq] = lists;
   const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay));
   const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentumDecay));
@@ -53,7 +54,7 @@ export function planNadam(
   const muProductNext = muProduct * muNext;
   const run = planKernelCall(
     'nadam',
-    Object.assign({ param, grad, expAvg, expAvgSq }, fields),
+    Object.assign({ param, grad, expAvg, expAvgSq }, fields, paramOutField(options, lists)),
     {
       gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, oneMinusBeta1: 1 - beta1, beta2,
       oneMinusBeta2: 1 - beta2, bc2: 1 - beta2 ** step, eps,

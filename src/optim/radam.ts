@@ -10,6 +10,7 @@
 import type { StreamCache } from '../backend/types';
 import { type AdamLikeCallOptions, checkAdamLike, momentStreams } from '../functional/adam-like';
 import { checkOptions } from '../functional/common-options';
+import { paramOutField } from '../functional/outputs';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
 import { splitState, type StateTensor } from '../functional/stored';
 import type { StoredArgs } from '../functional/stored-layout';
@@ -29,7 +30,7 @@ export function planRadam(
   stored?: StoredArgs,
 ): PlannedUpdate {
   const { lr, weightDecay, gradScale, step, beta1, beta2, eps } = checkAdamLike(options);
-  const { lists, fields } = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expAvgSqs', expAvgSqs, 'expAvgSq'], cache, stored);
+  const { lists, fields } = momentStreams(params, grads, ['expAvgs', expAvgs, 'expAvg'], ['expAvgSqs', expAvgSqs, 'expAvgSq'], cache, stored, options);
   const [param, grad, expAvg, expAvgSq] = lists;
   const bc1 = 1 - beta1 ** step;
   const bc2 = 1 - beta2 ** step;
@@ -41,7 +42,7 @@ export function planRadam(
     : 0;
   return planKernelCall(
     'radam',
-    Object.assign({ param, grad, expAvg, expAvgSq }, fields),
+    Object.assign({ param, grad, expAvg, expAvgSq }, fields, paramOutField(options, lists)),
     {
       gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, oneMinusBeta1: 1 - beta1, beta2,
       oneMinusBeta2: 1 - beta2, bc1, bc2Sqrt: Math.sqrt(bc2), eps, lr, rect, rectified,

@@ -8,6 +8,7 @@
 // Kernel: native/kernels/rmsprop.cpp, specified by src/backend/js/rmsprop.ts.
 import type { StreamCache } from '../backend/types';
 import { checkOptions, type CommonOptions, commonScalars } from '../functional/common-options';
+import { paramOutField, withParamsOut } from '../functional/outputs';
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
 import { splitState, type StateTensor } from '../functional/stored';
 import { checkStateStreams, type StoredArgs } from '../functional/stored-layout';
@@ -44,19 +45,18 @@ export function planRmsprop(
   const eps = checkNumber('eps', options.eps, { min: 0 });
   const momentum = checkNumber('momentum', options.momentum, { min: 0 });
   const centered = checkBoolean('centered', options.centered);
-  const { lists, fields } = checkStateStreams([
-    { name: 'params', list: params, written: true },
+  const { lists, fields } = checkStateStreams(withParamsOut(options, params, [
     { name: 'grads', list: grads, written: false },
     { name: 'squareAvgs', list: squareAvgs, written: true, stream: 'squareAvg' },
     ...(centered ? [{ name: 'gradAvgs', list: gradAvgs, written: true, stream: 'gradAvg' }] : []),
     ...(momentum > 0 ? [{ name: 'momentumBuffers', list: momentumBuffers, written: true, stream: 'momentumBuffer' }] : []),
-  ], cache, stored);
+  ]), cache, stored);
   const [param, grad, squareAvg] = lists;
   const gradAvg = centered ? lists[3] : null;
   const momentumBuffer = momentum > 0 ? lists[centered ? 4 : 3] : null;
   return planKernelCall(
     'rmsprop',
-    Object.assign({ param, grad, squareAvg, gradAvg, momentumBuffer }, fields),
+    Object.assign({ param, grad, squareAvg, gradAvg, momentumBuffer }, fields, paramOutField(options, lists)),
     {
       gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, alpha, oneMinusAlpha: 1 - alpha, eps, lr,
       momentum, hasMomentum: momentum > 0, centered,

@@ -11,6 +11,7 @@ import { checkOptions, type CommonOptions, commonScalars } from '../functional/c
 import { planKernelCall, type PlannedUpdate } from '../functional/planned-update';
 import { runAll } from '../functional/step-runner';
 import { splitState, type StateTensor } from '../functional/stored';
+import { paramOutField, withParamsOut } from '../functional/outputs';
 import { checkStateStreams, type StoredArgs } from '../functional/stored-layout';
 import { checkStreams } from '../functional/stream-check';
 import { checkBoolean, checkNumber, tensorLength } from '../functional/validate';
@@ -57,44 +58,50 @@ export function planSgd(
     gradScale, weightDecay, hasWeightDecay: weightDecay !== 0, momentum, oneMinusDampening: 1 - dampening, lr,
     hasMomentum: momentum !== 0, nesterov, firstStep: false,
   };
-  const lists = (buffers?: unknown) => [
-    { name: 'params', list: params, written: true },
-    { name: 'grads', list: grads, written: false },
-    ...(buffers === undefined ? [] : [{ name: 'momentumBuffers', list: buffers, written: true }]),
-  ];
+  // The buffers' argument: plain, or a state list in a stored format. paramsOut (if any) comes last.
+  const lists = (buffers?: unknown, stream?: string) =>
+    withParamsOut(options, params, [
+      { name: 'grads', list: grads, written: false },
+      ...(buffers === undefined ? [] : [{ name: 'momentumBuffers', list: buffers, written: true, stream }]),
+    ]);
+  const out = (checked: Float32Array[][]) => paramOutField(options, checked);
   if (stored !== undefined && momentum !== 0) {
     const firstStep = options.firstStep === undefined ? false : checkBoolean('firstStep', options.firstStep);
-    const checked = checkStateStreams(
-      [...lists(), { name: 'momentumBuffers', list: momentumBuffers, written: true, stream: 'momentumBuffer' }],
-      cache,
-      stored,
-    );
+    const checked = checkStateStreams(lists(momentumBuffers, 'momentumBuffer'), cache, stored);
     const [param, grad, momentumBuffer] = checked.lists;
     const fields = checked.fields;
-    return planKernelCall('sgd', Object.assign({ param, grad, momentumBuffer }, fields), Object.assign(scalars, { firstStep }), cache);
+    return planKernelCall(
+      'sgd', Object.assign({ param, grad, momentumBuffer }, fields, out(checked.lists)), Object.assign(scalars, { firstStep }), cache,
+    );
   }
   if (momentum === 0) {
-    const [param, grad] = checkStreams(lists(), cache);
-    return planKernelCall('sgd', { param, grad, momentumBuffer: null }, scalars, cache);
+    const checked = checkStreams(lists(), cache);
+    const [param, grad] = checked;
+    return planKernelCall('sgd', { param, grad, momentumBuffer: null, ...out(checked) }, scalars, cache);
   }
   if (!Array.isArray(momentumBuffers) || !Array.isArray(params) || momentumBuffers.length !== params.length)
     throw new TypeError('momentumBuffers must be an array with one entry (Float32Array or null) per param');
   if (momentumBuffers.every((b) => b !== null)) {
     // The usual step: every buffer exists.
-    const [param, grad, momentumBuffer] = checkStreams(lists(momentumBuffers), cache);
-    return planKernelCall('sgd', { param, grad, momentumBuffer }, scalars, cache);
+    const checked = checkStreams(lists(momentumBuffers), cache);
+    const [param, grad, momentumBuffer] = checked;
+    return planKernelCall('sgd', { param, grad, momentumBuffer, ...out(checked) }, scalars, cache);
   }
   // Tensors starting a buffer (torch's first step: buf = g) and the others run as two calls.
   // Everything is checked once over the whole lists (fresh buffers standing in for the nulls),
   // so overlaps across the two calls are caught and errors carry the caller's indices.
   const [param, grad] = checkStreams(lists());
   const fresh = momentumBuffers.map((b, i) => (b === null ? new Float32Array(tensorLength(param[i])) : null));
-  const [, , buffers] = checkStreams(lists(momentumBuffers.map((b, i) => b ?? fresh[i])));
+  const all = checkStreams(lists(momentumBuffers.map((b, i) => b ?? fresh[i])));
+  const buffers = all[2], paramOut = out(all).paramOut;
   const calls = [false, true].map((first) => {
     const idx = param.map((_, i) => i).filter((i) => (fresh[i] !== null) === first);
     if (idx.length === 0) return () => undefined;
     const pick = (list: Float32Array[]) => idx.map((i) => list[i]);
-    return planKernelCall('sgd', { param: pick(param), grad: pick(grad), momentumBuffer: pick(buffers) }, Object.assign({}, scalars, { firstStep: first }));
+    const outputs = paramOut === undefined ? {} : { paramOut: pick(paramOut) };
+    return planKernelCall(
+      'sgd', { param: pick(param), grad: pick(grad), momentumBuffer: pick(buffers), ...outputs }, Object.assign({}, scalars, { firstStep: first }),
+    );
   });
   return (bookkeeping) =>
     addBookkeeping(runAll(calls, bookkeeping), () => fresh.forEach((b, i) => b !== null && (momentumBuffers[i] = b)), bookkeeping);
