@@ -9,7 +9,8 @@
 // Phases: for each optimizer and mode (step() / stepAsync()), `small` steps over a model of small
 // tensors (the per-step overheads: planning, pinned handles, async work objects), then `large`
 // steps over one 16M-element tensor (a per-step copy of a tensor would show at once); then the
-// TF.js drop-in's phases (tfjsPhases below, about 10 s of the short form).
+// TF.js drop-in's phases (tfjsPhases below, about 15 s of the short form; on both TF.js backends,
+// fused on the addon and on fused-optim's wasm backend).
 //
 // How growth is judged. Each phase warms up for a tenth of its steps (JIT, per-group caches, the
 // allocator's arenas), then samples every twentieth of the rest, each time after a full garbage
@@ -213,6 +214,9 @@ async function tfjsPhases({ long, leak }) {
   const cases = [
     ...Object.keys(makers).map((name) => ({ name, lengths: SMALL, steps: long ? 30_000 : 1_600 })),
     { name: 'tfjs adam', lengths: [1 << 20], steps: long ? 1_000 : 40 },
+    // fused-optim on its own wasm backend: on tfjs-wasm its kernels run inside TF.js's memory.
+    { name: 'tfjs adam', lengths: SMALL, steps: long ? 30_000 : 1_600, fusedBackend: 'wasm' },
+    { name: 'tfjs adam', lengths: [1 << 20], steps: long ? 1_000 : 40, fusedBackend: 'wasm' },
   ];
   const results = [];
   const setUp = (name, lengths) => {
@@ -229,10 +233,11 @@ async function tfjsPhases({ long, leak }) {
     for (let s = 0; s < 1500; s++) warm.opt.applyGradients(warm.feed);
     warm.opt.dispose();
     tf.dispose([...warm.vars, ...warm.grads]);
-    for (const { name, lengths, steps } of cases) {
+    for (const { name, lengths, steps, fusedBackend = 'native' } of cases) {
       const { vars, grads, feed, opt } = setUp(name, lengths);
+      fused.useBackend(fusedBackend);
       const r = await measure({
-        optimizer: name,
+        optimizer: fusedBackend === 'native' ? name : `${name}, fused ${fusedBackend}`,
         mode: `tfjs-${backend}`,
         elements: lengths.reduce((a, b) => a + b, 0),
         steps,
@@ -244,6 +249,7 @@ async function tfjsPhases({ long, leak }) {
         // allocator's steady state than fused-optim's alone: half the steps warm up.
         warmupShare: 0.5,
       });
+      fused.useBackend('native');
       opt.dispose();
       tf.dispose([...vars, ...grads]);
       results.push(r);
