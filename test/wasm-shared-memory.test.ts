@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getBackend, useBackend } from '../src/backend';
 import type { KernelScalars, Kind } from '../src/backend/types';
 import type { WasmBackend } from '../src/backend/wasm';
-import type { WasmMemory } from '../src/backend/wasm-module';
+import { compileKernels, moduleNeeds, type WasmApi, type WasmMemory, wasmApi } from '../src/backend/wasm-module';
 import {
   type AnyArray, type Case, copyStoredStreams, copyStreams, KERNEL_CASES, makeStoredStreams, makeStreams, STORED_CASES, type StoredStreams,
   type Streams, TF_CASES,
@@ -26,14 +26,16 @@ function foreignMemory(pages = 400, descriptor: object = {}) {
   const memory = new WebAssemblyApi.Memory({ initial: pages, ...descriptor });
   let top = 64;
   const allocations: number[] = [];
+  const addresses: number[] = [];
   const allocate = (bytes: number) => {
     allocations.push(bytes);
     const at = top;
+    addresses.push(at);
     top = Math.ceil((top + bytes) / 16) * 16;
     if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
     return at;
   };
-  return { memory, allocate, allocations };
+  return { memory, allocate, allocations, addresses };
 }
 
 type Foreign = ReturnType<typeof foreignMemory>;
@@ -134,6 +136,58 @@ describe('the wasm backend in another module\'s memory', () => {
         expectListsEqual(out ? { ...actual, param: paramOut as Float32Array[] } : actual, expected, `${c.name} ${out ? 'out of place' : 'in place'}`);
       }
     });
+  });
+
+  it('tensors there are updated where they lie: the work area\'s slices are not used', () => {
+    const f = foreignMemory();
+    wasmSharing(f);
+    // The instance's slices: after its data (64-byte aligned), a 64 KB stack and a 1 KB header.
+    const api = wasmApi() as WasmApi;
+    const { memorySize } = moduleNeeds(api, compileKernels(api));
+    const dataAt = Math.ceil(f.addresses[0] / 64) * 64;
+    const slicesAt = Math.ceil((dataAt + memorySize) / 64) * 64 + 65536 + 1024;
+    // Made anew each time: allocating the tensors below may grow the memory (detaching views).
+    const slices = () => new Uint32Array(f.memory.buffer, slicesAt, (5 * 65536) / 4);
+    const untouched = () => slices().every((w) => w === 0x7fc0dead);
+    const c = PARAM_CASES.find((x) => x.name === 'adam amsgrad l2') as Case;
+    const input = makeStreams(c, [40000, 3], 6);
+    const expected = copyStreams(input);
+    onJs(() => run(c, expected));
+    useBackend('wasm');
+    const there: Streams = {};
+    for (const [name, list] of Object.entries(input)) there[name] = list && list.map((a) => inMemory(f, a));
+    slices().fill(0x7fc0dead);
+    run(c, there);
+    expectListsEqual(there, expected, 'in place there');
+    expect(untouched()).toBe(true);
+    // The same step with the params outside goes through the slices: the check above can fail.
+    const outside = { ...copyStreams(input), grad: there.grad };
+    run(c, outside);
+    expect(untouched()).toBe(false);
+  });
+
+  it('a kind with fewer streams after one with more: only its own streams are touched', () => {
+    const f = foreignMemory();
+    wasmSharing(f);
+    // Adam with amsgrad fills all five stream slots with addresses of tensors there ...
+    const adam = PARAM_CASES.find((x) => x.name === 'adam amsgrad l2') as Case;
+    const adamInput: Streams = {};
+    for (const [name, list] of Object.entries(makeStreams(adam, [5000], 2))) adamInput[name] = list && list.map((a) => inMemory(f, a));
+    run(adam, adamInput);
+    const adamAfter = copyStreams(adamInput);
+    // ... then stored-state steps of three streams (the stored kernels visit every slot).
+    for (const [name, dtype, blockSize] of [['sgd momentum', 'int8', 256], ['tf adagrad', 'bfloat16', 0], ['lion', 'int8', 4096]] as const) {
+      const c = STORED_CASES.find((x) => x.name === name) as Case;
+      const input = makeStoredStreams(c, [5000, 17], 4, dtype, blockSize);
+      const expected = copyStoredStreams(input);
+      onJs(() => run(c, expected));
+      const actual = copyStoredStreams(input);
+      actual.param = (actual.param as Float32Array[]).map((a) => inMemory(f, a));
+      useBackend('wasm');
+      run(c, actual);
+      expectListsEqual(actual, expected, name);
+    }
+    expectListsEqual(adamInput, adamAfter, 'the earlier adam tensors');
   });
 
   it('reductions over tensors there give the values of the same tensors copied in', () => {

@@ -136,6 +136,8 @@ export function placeKernels(api: WasmApi, module: object, memory: WasmMemory, a
   // Applies the relocations of the data (function and data addresses in tables) to where it was put.
   exports.__wasm_call_ctors?.();
   const base = stackTop, slices = base + WORK_HEADER, absmax = slices + MAX_STREAMS * CHUNK * 4;
+  // The header starts zeroed (no stream pointers): a block from another module's allocator may not be.
+  new Uint8Array(memory.buffer, base, WORK_HEADER).fill(0);
   const work: WorkArea = {
     scalars: base,
     pointers: base + 512,

@@ -89,8 +89,12 @@ interface Stream {
 
 function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
   const layouts = checkedLayouts(alone);
-  /** Instances placed in other modules' memories (or why one could not be). */
-  const shared = new Map<WasmMemory, Placed | Error>();
+  /**
+   * Instances placed in other modules' memories (or why one could not be), held weakly: a
+   * memory its module dropped (a TF.js backend disposed) is not kept alive by this backend.
+   */
+  const shared = new WeakMap<WasmMemory, Placed | Error>();
+  let sharedMemories: WeakRef<WasmMemory>[] = [];
   const heaps = new WeakMap<Placed, Heap>();
   const heapOf = (p: Placed) => {
     let h = heaps.get(p);
@@ -98,16 +102,27 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
     return h.fresh();
   };
 
-  /** The instance in whose memory `first` lies (placed there on first use), else the one with a memory of its own. */
-  const instanceFor = (first: Tensor | undefined): Placed => {
-    if (first === undefined || shared.size === 0) return alone;
-    const buffer = tensorBuffer(first as Float32Array);
-    for (const [memory, placed] of shared) if (memory.buffer === buffer && !(placed instanceof Error)) return placed;
+  /** The instance placed in the memory some of `tensors` lie in, else the one with a memory of its own. */
+  const instanceFor = (tensors: (Tensor | undefined)[]): Placed => {
+    if (sharedMemories.length === 0) return alone;
+    for (const t of tensors) {
+      if (t === undefined) continue;
+      const buffer = tensorBuffer(t as Float32Array);
+      for (const ref of sharedMemories) {
+        const memory = ref.deref();
+        const placed = memory === undefined ? undefined : shared.get(memory);
+        if (memory !== undefined && memory.buffer === buffer && placed !== undefined && !(placed instanceof Error)) return placed;
+      }
+    }
     return alone;
   };
   const place = (memory: WasmMemory, allocate: (bytes: number) => number): Placed | Error => {
     try {
-      const at = allocate(placementBytes(api, module));
+      // A shared memory (a threaded TF.js build) cannot be imported by this module: say so before allocating.
+      if (typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer)
+        throw new Error('it is a shared memory, which this module does not import');
+      // Addresses are unsigned 32-bit; a wasm function's i32 result reaches JS signed.
+      const at = allocate(placementBytes(api, module)) >>> 0;
       if (!Number.isInteger(at) || at <= 0) throw new Error('no memory could be allocated there');
       const placed = placeKernels(api, module, memory, at);
       checkedLayouts(placed);
@@ -132,6 +147,10 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
   ) => {
     const { work } = p, heap = heapOf(p), { u32 } = heap;
     const back: CopyBack[] = [];
+    // The slots past this kind's streams are null: the stored-state kernels visit every slot, and
+    // an address left from an earlier call could be a tensor of another module's memory.
+    u32.fill(0, work.pointers / 4 + streams.length, work.pointers / 4 + MAX_STREAMS);
+    u32.fill(0, work.absmaxPointers / 4 + streams.length, work.absmaxPointers / 4 + MAX_STREAMS);
     const params = streams[0].list as Tensor[];
     for (let t = 0; t < params.length; t++) {
       const length = tensorLength(params[t] as Float32Array);
@@ -183,7 +202,7 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
     const byName = streams as unknown as Record<string, Tensor[] | null | undefined> & StoredFields & OutputField;
     const lists = layout.streams.map((s) => byName[s.name] ?? null);
     const out = byName.paramOut ?? null;
-    const p = instanceFor((out ?? (lists[0] as Tensor[]))[0]);
+    const p = instanceFor([out?.[0], ...lists.map((l) => l?.[0])]);
     const { work } = p, { f64 } = heapOf(p), w = p.exports;
     packScalars(kind, scalars, f64, work.scalars / 8);
     const intoOf = (k: number) => (k === 0 && out !== null ? out : lists[k]);
@@ -238,7 +257,7 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
     },
     reduce(tensors, op) {
       const code = REDUCE_OP_CODES[op];
-      const p = instanceFor(tensors[0]);
+      const p = instanceFor(tensors);
       const heap = heapOf(p);
       let result = 0;
       for (const x of tensors)
@@ -252,7 +271,9 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
     },
     prepare() {},
     shareMemory(memory, allocate) {
-      if (!shared.has(memory)) shared.set(memory, place(memory, allocate));
+      if (shared.has(memory)) return;
+      shared.set(memory, place(memory, allocate));
+      sharedMemories = [...sharedMemories.filter((ref) => ref.deref() !== undefined), new WeakRef(memory)];
     },
   };
 }
@@ -260,7 +281,7 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
 /** The instance's kinds, checked against this package's table. */
 function checkedLayouts(p: Placed): Record<string, KindLayout> {
   const bytes = new Uint8Array(p.memory.buffer);
-  const at = p.exports.fo_kinds();
+  const at = p.exports.fo_kinds() >>> 0;
   const layouts = parseKinds(new TextDecoder().decode(bytes.subarray(at, bytes.indexOf(0, at))));
   const mismatch = kindTableMismatch(layouts, 'the wasm module');
   if (mismatch !== undefined) throw new Error(`${WASM_FILE} was built from other kernel sources: ${mismatch}`);
