@@ -8,9 +8,7 @@
 // is loaded) prints to stderr and stops the process: undefined behaviour is not recoverable
 // here (-fno-sanitize-recover), so the test running it fails.
 //
-//   node scripts/test-sanitize.mjs [--skip-build | --build-only] [-- vitest arguments, e.g. test/kernels.test.ts]
-//
-// --build-only stops after the build (CI builds while other phases run, then tests with --skip-build).
+//   node scripts/test-sanitize.mjs [--skip-build] [-- vitest arguments, e.g. test/kernels.test.ts]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,9 +23,7 @@ const reports = join(out, 'reports');
 const args = process.argv.slice(2);
 const dashes = args.indexOf('--');
 const vitestArgs = dashes < 0 ? [] : args.slice(dashes + 1);
-const flags = args.slice(0, dashes < 0 ? undefined : dashes);
-const skipBuild = flags.includes('--skip-build');
-const buildOnly = flags.includes('--build-only');
+const skipBuild = args.slice(0, dashes < 0 ? undefined : dashes).includes('--skip-build');
 
 function run(command, argv, env = process.env) {
   const r = spawnSync(command, argv, { cwd: root, stdio: 'inherit', env });
@@ -49,10 +45,6 @@ if (!skipBuild) {
 const image = readFileSync(addon);
 for (const symbol of ['__asan_report_', '__ubsan_handle_'])
   if (!image.includes(symbol)) fail(`${addon} is not instrumented (no ${symbol}* calls): rebuild without --skip-build`);
-if (buildOnly) {
-  console.log(`test:sanitize: built ${addon}`);
-  process.exit(0);
-}
 
 // The runtime the compiler linked against; it must come first in the process, before node's own
 // libraries, to intercept malloc and friends.
