@@ -65,6 +65,14 @@ const REAL_CONSTRUCTORS = { Float32Array, Uint16Array, Uint8Array } as const;
 /** The engine's type tag of a typed array (undefined for anything else), through the real getter. */
 export const typeTagOf = (a: unknown): string | undefined => tagOf(a) as string | undefined;
 
+/** Bytes per element of a tensor of any TensorType. */
+export const elementBytes = (a: Float32Array | Uint16Array | Uint8Array): number => REAL_CONSTRUCTORS[tagOf(a) as TensorType].BYTES_PER_ELEMENT;
+
+/** n elements of `a`'s type at byte `byteOffset` of `buffer` (another memory than a's, e.g. a wasm module's). */
+export function viewLike<T extends Float32Array | Uint16Array | Uint8Array>(a: T, buffer: ArrayBuffer, byteOffset: number, n: number): T {
+  return new REAL_CONSTRUCTORS[tagOf(a) as TensorType](buffer, byteOffset, n) as T;
+}
+
 /** Elements [at, at + n) of a tensor of any TensorType as a new plain array on the same memory (engine accessors only). */
 export function typedSlice<T extends Float32Array | Uint16Array | Uint8Array>(a: T, at: number, n: number): T {
   const Ctor = REAL_CONSTRUCTORS[tagOf(a) as TensorType];

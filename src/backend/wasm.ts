@@ -6,7 +6,7 @@
 // copied back, while the slice is still in cache. A tensor that lies in the memory of an
 // instance (TF.js's wasm heap, when that memory is shared with this backend: shareMemory) is
 // read and written where it is.
-import { typeTagOf, tensorBuffer, tensorByteOffset, tensorLength, tensorSlice, typedSlice } from './engine';
+import { elementBytes, tensorBuffer, tensorByteOffset, tensorLength, tensorSlice, typedSlice, viewLike } from './engine';
 import { UNSIGNED_STATE } from './state-format';
 import { type KindLayout, kindTableMismatch, packScalars } from './kinds';
 import { type Backend, type KernelScalars, type KernelStreams, type Kind, type OutputField, REDUCE_OP_CODES, type StoredFields } from './types';
@@ -16,7 +16,6 @@ import {
 } from './wasm-module';
 
 type Tensor = Float32Array | Uint16Array | Uint8Array;
-const BYTES: Record<string, number> = { Float32Array: 4, Uint16Array: 2, Uint8Array: 1 };
 
 /** A wasm backend, and what only it offers: running in another module's memory. */
 export interface WasmBackend extends Backend {
@@ -65,10 +64,9 @@ class Heap {
   }
   /** A view of n elements of a's type at byte address `at`. */
   view(a: Tensor, at: number, n: number): Tensor {
-    return new CTORS[typeTagOf(a) as string](this.memory.buffer, at, n);
+    return viewLike(a, this.memory.buffer, at, n);
   }
 }
-const CTORS: Record<string, new (buffer: ArrayBuffer, at: number, n: number) => Tensor> = { Float32Array, Uint16Array, Uint8Array };
 
 /** A written slice of a tensor outside the instance's memory, to copy back from the work area. */
 interface CopyBack {
@@ -182,7 +180,7 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
     heap: Heap, s: Stream, t: number, at: number, n: number, scratch: number, back: CopyBack[],
   ): number => {
     const src = (s.list as Tensor[])[t], dst = s.into === null ? src : s.into[t];
-    const bytes = BYTES[typeTagOf(src) as string];
+    const bytes = elementBytes(src);
     const address = (a: Tensor) => tensorByteOffset(a as Float32Array) + at * bytes;
     if (s.write && dst !== src) {
       // Out of place: the kernel updates the output in place, from a copy of the input.
