@@ -30,7 +30,7 @@
           "ldflags": ["-Wl,-z,nodelete"]
         }],
         ["target_arch=='x64'", {
-          "dependencies": ["kernels_scalar", "kernels_sse2", "kernels_avx2", "kernels_avx512"]
+          "dependencies": ["kernels_scalar", "kernels_sse2", "kernels_avx2", "kernels_avx512", "kernels_avx512bf16"]
         }],
         ["target_arch=='arm64'", {
           "dependencies": ["kernels_scalar", "kernels_neon"]
@@ -69,6 +69,15 @@
           "cflags_cc": ["<@(kernel_cflags)", "-mavx512f", "-mavx2", "-mfma"],
       "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX512"] } },
       "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<@(kernel_cflags)", "-mavx512f", "-mavx2", "-mfma"] }
+        },
+        {
+          "target_name": "kernels_avx512bf16",
+          "type": "static_library",
+          "sources": ["<@(kernel_sources)"],
+          "defines": ["FUSED_ISA_AVX512BF16"],
+          "cflags_cc": ["<@(kernel_cflags)", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512bf16", "-mavx2", "-mfma"],
+      "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX512"] } },
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<@(kernel_cflags)", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx512bf16", "-mavx2", "-mfma"] }
         }
       ]
     }],

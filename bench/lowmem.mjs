@@ -4,7 +4,7 @@
 // Also the bytes of state per parameter, and (with --blocks) int8 at every block size.
 // `node bench/lowmem.mjs [--quick] [--blocks]` runs this part alone; `npm run bench` includes it.
 import { pathToFileURL } from 'node:url';
-import { AdamW, functional, useBackend } from 'fused-optim';
+import { AdamW, backendInfo, functional, useBackend, useIsa } from 'fused-optim';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -25,20 +25,31 @@ function parameter(n, seed) {
   return { data, grad };
 }
 
-/** Melem/s of AdamW per state format at n elements, and the per-round ratios to float32. */
+/**
+ * Melem/s of AdamW per state format at n elements, and the per-round ratios to float32. On a CPU
+ * with the avx512bf16 tier, bfloat16 also runs on the avx512 tier (integer rounding instead of
+ * vcvtneps2bf16), in the same rounds.
+ */
 export function lowmemFormats(n, rounds) {
   useBackend('native');
-  const dtypes = ['float32', 'bfloat16', 'int8'];
-  const runs = dtypes.map((stateDtype, k) => {
+  const best = backendInfo().isa;
+  const cases = [['float32', best], ['bfloat16', best], ...(best === 'avx512bf16' ? [['bfloat16', 'avx512']] : []), ['int8', best]];
+  const runs = cases.map(([stateDtype, isa], k) => {
     const p = parameter(n, k);
     const opt = new AdamW([p], { lr: 1e-4, weightDecay: 0.01, stateDtype });
     opt.step();
-    return { stateDtype, opt, bytes: opt.stateBytes() / n };
+    return { stateDtype, isa, opt, bytes: opt.stateBytes() / n };
   });
-  const times = dtypes.map(() => []);
-  for (let r = 0; r < rounds; r++) runs.forEach((run, k) => times[k].push(timeOnce(() => run.opt.step())));
+  const times = cases.map(() => []);
+  for (let r = 0; r < rounds; r++)
+    runs.forEach((run, k) => {
+      useIsa(run.isa);
+      times[k].push(timeOnce(() => run.opt.step()));
+    });
+  useIsa(best);
   return runs.map((run, k) => ({
     state: run.stateDtype,
+    isa: run.isa,
     'Melem/s': Math.round(n / median(times[k]) / 1e6),
     'vs float32 (paired median)': +median(times[k].map((t, r) => times[0][r] / t)).toFixed(2),
     'state bytes/param': +run.bytes.toFixed(3),

@@ -14,6 +14,7 @@ import { machineIsas } from './helpers';
 const FLAGS: Record<string, string[]> = {
   avx2: ['-DFUSED_ISA_AVX2', '-mavx2', '-mfma'],
   avx512: ['-DFUSED_ISA_AVX512', '-mavx512f', '-mavx2', '-mfma'],
+  avx512bf16: ['-DFUSED_ISA_AVX512BF16', '-mavx512f', '-mavx512bw', '-mavx512dq', '-mavx512vl', '-mavx512bf16', '-mavx2', '-mfma'],
 };
 const dir = mkdtempSync(join(tmpdir(), 'fused-division-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -60,6 +60,15 @@ inline Vec::T load_bf16(const uint16_t* w) {
 }
 
 inline void store_bf16(uint16_t* w, Vec::T v) {
+#if defined(FUSED_ISA_AVX512BF16)
+  // vcvtneps2bf16 rounds to nearest even and quiets NaN exactly as bf16_word does, but flushes
+  // subnormal inputs to zero: a vector holding one (class bit 0x20) takes the integer rounding.
+  if (__builtin_expect(_mm512_fpclass_ps_mask(v, 0x20) == 0, 1)) {
+    const __m256bh words = _mm512_cvtneps_pbh(v);
+    std::memcpy(w, &words, sizeof words);  // one unaligned store; no cast between compilers' bh types
+    return;
+  }
+#endif
 #if defined(FUSED_ISA_AVX512)
   const __m512i b = _mm512_castps_si512(v), high = _mm512_srli_epi32(b, 16);
   const __m512i odd = _mm512_and_si512(high, _mm512_set1_epi32(1));

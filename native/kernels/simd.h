@@ -12,7 +12,13 @@
 
 #include "kernels.h"  // Piece, Ahead, kMaxStreams
 
-#if defined(FUSED_ISA_AVX512)
+// avx512bf16 is the avx512 tier's code compiled with AVX512 BW/DQ/VL/BF16 as well: the same
+// vectors, and bfloat16 state rounded by one instruction (formats.h).
+#if defined(FUSED_ISA_AVX512BF16)
+#define FUSED_ISA_AVX512 1
+#include <immintrin.h>
+#define FUSED_NS avx512bf16
+#elif defined(FUSED_ISA_AVX512)
 #include <immintrin.h>
 #define FUSED_NS avx512
 #elif defined(FUSED_ISA_AVX2)

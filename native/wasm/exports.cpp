@@ -9,6 +9,27 @@
 
 namespace {
 const fused::KernelTable& k() { return fused::wasm::table(); }
+
+// Out of place (a non-null `source`): the old values are read from `source` and the new ones
+// written to streams[0]. Each group of kOutGroup elements is copied into the output just before
+// the kernel updates it there in place, so the kernel finds it in L1 (as the addon does:
+// native/step.cpp). `run(group streams, n, at)` takes the group's streams, `bytes[s]` apart.
+constexpr int kOutGroup = 4096;  // a multiple of every int8 block size
+template <class Run>
+void overGroups(void* const* streams, const size_t* bytes, int n, const float* source, Run&& run) {
+  if (source == nullptr) {
+    run(streams, n, 0);
+    return;
+  }
+  for (int at = 0; at < n; at += kOutGroup) {
+    const int m = n - at < kOutGroup ? n - at : kOutGroup;
+    void* group[fused::kMaxStreams];
+    for (size_t s = 0; s < fused::kMaxStreams; ++s)
+      group[s] = streams[s] == nullptr ? nullptr : static_cast<char*>(streams[s]) + size_t(at) * bytes[s];
+    __builtin_memcpy(group[0], source + at, size_t(m) * 4);
+    run(group, m, at);
+  }
+}
 }  // namespace
 
 // The kinds, from the same declarations the addon uses, for src/backend/wasm.ts to compare with
@@ -22,29 +43,38 @@ static const char kKinds[] = FUSED_STEP_KINDS(FUSED_LINE_KIND) FUSED_LINE_KIND(l
 
 FUSED_EXPORT(fo_kinds) const char* fo_kinds() { return kKinds; }
 
-FUSED_EXPORT(fo_step) void fo_step(int kind, const double* scalars, float* const* streams, int n) {
+FUSED_EXPORT(fo_step)
+void fo_step(int kind, const double* scalars, float* const* streams, int n, const float* source) {
   if (kind < 0 || kind >= int(fused::Kind::count)) return;
-  fused::Piece piece{};
-  for (size_t s = 0; s < fused::kMaxStreams; ++s) piece.streams[s] = streams[s];
-  piece.n = size_t(n);
-  k().step[kind](scalars, &piece, 1);
+  size_t bytes[fused::kMaxStreams];
+  for (size_t& b : bytes) b = 4;
+  overGroups(reinterpret_cast<void* const*>(streams), bytes, n, source, [&](void* const* group, int m, int) {
+    fused::Piece piece{};
+    for (size_t s = 0; s < fused::kMaxStreams; ++s) piece.streams[s] = static_cast<float*>(group[s]);
+    piece.n = size_t(m);
+    k().step[kind](scalars, &piece, 1);
+  });
 }
 
 // One tensor's slice with stored state (stateDtype): format 1 bfloat16, 2 int8; streams as for
 // fo_step (state streams holding words or codes), absmax[k] the slice's first block scale.
 FUSED_EXPORT(fo_stored_step)
 void fo_stored_step(int kind, int format, int blockSize, unsigned unsignedMask, const double* scalars,
-                    void* const* streams, float* const* absmax, int n) {
+                    void* const* streams, float* const* absmax, int n, const float* source) {
   if (kind < 0 || kind >= int(fused::Kind::count) || (format != 1 && format != 2)) return;
   if (format == 2 && (blockSize < 256 || blockSize > int(fused::kMaxBlock) || (blockSize & (blockSize - 1)) != 0)) return;
-  fused::StoredPiece piece{};
-  for (size_t s = 0; s < fused::kMaxStreams; ++s) {
-    piece.streams[s] = streams[s];
-    piece.absmax[s] = absmax[s];
-  }
-  piece.n = size_t(n);
+  size_t bytes[fused::kMaxStreams];
+  for (size_t s = 0; s < fused::kMaxStreams; ++s) bytes[s] = s < 2 ? 4 : format == 1 ? 2 : 1;
   const fused::StoredLayout layout{static_cast<fused::StateFormat>(format), size_t(blockSize), unsignedMask};
-  k().storedStep(k().step[kind], layout, scalars, &piece, 1);
+  overGroups(streams, bytes, n, source, [&](void* const* group, int m, int at) {
+    fused::StoredPiece piece{};
+    for (size_t s = 0; s < fused::kMaxStreams; ++s) {
+      piece.streams[s] = group[s];
+      piece.absmax[s] = absmax[s] == nullptr ? nullptr : absmax[s] + (format == 2 ? at / blockSize : 0);
+    }
+    piece.n = size_t(m);
+    k().storedStep(k().step[kind], layout, scalars, &piece, 1);
+  });
 }
 
 FUSED_EXPORT(fo_lamb_moments) void fo_lamb_moments(const double* scalars, float* const* streams, int n, double* sums) {

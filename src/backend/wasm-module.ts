@@ -27,7 +27,8 @@ export interface WasmApi {
 /** The module's exports (native/wasm/exports.cpp). */
 export interface KernelExports {
   fo_kinds(): number;
-  fo_step(kind: number, scalars: number, streams: number, n: number): void;
+  /** `source`: 0 in place; else the old params' address, the new ones written to stream 0's. */
+  fo_step(kind: number, scalars: number, streams: number, n: number, source: number): void;
   fo_lamb_moments(scalars: number, streams: number, n: number, sums: number): void;
   fo_lamb_lr_trust(scalars: number, sums: number): number;
   fo_lamb_apply(scalars: number, streams: number, n: number, lrTrust: number): void;
@@ -35,6 +36,7 @@ export interface KernelExports {
   fo_reduce(op: number, x: number, n: number, acc: number): number;
   fo_stored_step(
     kind: number, format: number, blockSize: number, unsignedMask: number, scalars: number, streams: number, absmax: number, n: number,
+    source: number,
   ): void;
 }
 

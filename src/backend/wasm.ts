@@ -25,9 +25,10 @@ export interface WasmBackend extends Backend {
    * instance keeps for good (its data, stack and work area), or 0 when it cannot. The instance
    * is placed now, and allocating may grow the memory: make views of it only afterwards.
    * Asking again for the same memory does nothing; when the module cannot run there (a shared
-   * memory), a warning says so and those tensors are copied as any others.
+   * memory), a warning says so and those tensors are copied as any others. Returns whether
+   * the kernels run in that memory.
    */
-  shareMemory(memory: WasmMemory, allocate: (bytes: number) => number): void;
+  shareMemory(memory: WasmMemory, allocate: (bytes: number) => number): boolean;
 }
 
 /** Instantiates the module, or returns why it cannot be (no file, no WebAssembly SIMD). */
@@ -83,6 +84,8 @@ interface Stream {
   read: boolean;
   write: boolean;
   absmax?: Float32Array[] | null;
+  /** Out of place, the kernel can copy the old values into the output itself (fo_step's `source`). */
+  kernelCopies?: boolean;
 }
 
 function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
@@ -135,16 +138,18 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
   };
 
   /**
-   * Runs `call(n)` over every slice of every tensor: each stream's slice is the tensor itself
-   * when it lies in the instance's memory, else a copy in the work area (copied back if written).
-   * Out of place, the params' slice is first copied to its output and updated there.
-   * `afterTensor` follows each tensor (LAMB's per-tensor sums).
+   * Runs `call(n, source)` over every slice of every tensor: each stream's slice is the tensor
+   * itself when it lies in the instance's memory, else a copy in the work area (copied back if
+   * written). Out of place, the params' slice is updated in its output: when both lie in the
+   * instance's memory the kernel copies it there itself, group by group (`source`, the old
+   * values' address), else it is copied first. `afterTensor` follows each tensor (LAMB's sums).
    */
   const overSlices = (
-    p: Placed, streams: Stream[], blockSize: number, call: (n: number) => void, afterTensor?: (t: number) => void,
+    p: Placed, streams: Stream[], blockSize: number, call: (n: number, source: number) => void, afterTensor?: (t: number) => void,
   ) => {
     const { work } = p, heap = heapOf(p), { u32 } = heap;
     const back: CopyBack[] = [];
+    const from = { source: 0 };
     // The slots past this kind's streams are null: the stored-state kernels visit every slot, and
     // an address left from an earlier call could be a tensor of another module's memory.
     u32.fill(0, work.pointers / 4 + streams.length, work.pointers / 4 + MAX_STREAMS);
@@ -155,15 +160,16 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
       for (let at = 0; at < length; at += CHUNK) {
         const n = Math.min(CHUNK, length - at);
         back.length = 0;
+        from.source = 0;
         streams.forEach((s, k) => {
-          u32[work.pointers / 4 + k] = s.list === null ? 0 : slot(heap, s, t, at, n, work.slice(k), back);
+          u32[work.pointers / 4 + k] = s.list === null ? 0 : slot(heap, s, t, at, n, work.slice(k), back, from);
           if (s.absmax != null && s.list !== null) {
             const blocks = Math.ceil(n / blockSize);
             heap.f32.set(typedSlice(s.absmax[t], at / blockSize, blocks), work.absmaxSlice(k) / 4);
             u32[work.absmaxPointers / 4 + k] = work.absmaxSlice(k);
           } else u32[work.absmaxPointers / 4 + k] = 0;
         });
-        call(n);
+        call(n, from.source);
         for (const b of back) (typedSlice(b.to, b.at, n) as Uint8Array).set(heap.view(b.to, b.from, n) as Uint8Array);
         streams.forEach((s, k) => {
           if (s.absmax == null || s.list === null || !s.write) return;
@@ -175,15 +181,22 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
     }
   };
 
-  /** The address stream `s`'s slice is updated at; what must be copied back afterwards goes to `back`. */
+  /**
+   * The address stream `s`'s slice is updated at; what must be copied back afterwards goes to
+   * `back`, an input the kernel copies into that address itself to `from.source`.
+   */
   const slot = (
-    heap: Heap, s: Stream, t: number, at: number, n: number, scratch: number, back: CopyBack[],
+    heap: Heap, s: Stream, t: number, at: number, n: number, scratch: number, back: CopyBack[], from: { source: number },
   ): number => {
     const src = (s.list as Tensor[])[t], dst = s.into === null ? src : s.into[t];
     const bytes = elementBytes(src);
     const address = (a: Tensor) => tensorByteOffset(a as Float32Array) + at * bytes;
     if (s.write && dst !== src) {
       // Out of place: the kernel updates the output in place, from a copy of the input.
+      if (s.kernelCopies === true && heap.holds(dst) && heap.holds(src)) {
+        from.source = address(src);
+        return address(dst);
+      }
       const into = heap.holds(dst) ? address(dst) : scratch;
       (heap.view(src, into, n) as Uint8Array).set(typedSlice(src, at, n) as Uint8Array);
       if (into === scratch) back.push({ from: scratch, to: dst, at });
@@ -211,16 +224,18 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
       const specs = layout.streams.map((s, k): Stream => {
         if (UNSIGNED_STATE.has(s.name)) unsignedMask |= 1 << k;
         const absmax = int8 && k >= 2 ? (byName[`${s.name}Absmax`] ?? null) : null;
-        return { list: lists[k], into: intoOf(k), read: true, write: s.written, absmax };
+        return { list: lists[k], into: intoOf(k), read: true, write: s.written, absmax, kernelCopies: true };
       });
-      overSlices(p, specs, blockSize, (n) =>
-        w.fo_stored_step(layout.index, byName.stateFormat, int8 ? blockSize : 0, unsignedMask, work.scalars, work.pointers, work.absmaxPointers, n),
+      overSlices(p, specs, blockSize, (n, source) =>
+        w.fo_stored_step(
+          layout.index, byName.stateFormat, int8 ? blockSize : 0, unsignedMask, work.scalars, work.pointers, work.absmaxPointers, n, source,
+        ),
       );
       return;
     }
     if (kind !== 'lamb') {
-      const specs = layout.streams.map((s, k): Stream => ({ list: lists[k], into: intoOf(k), read: true, write: s.written }));
-      overSlices(p, specs, 1, (n) => w.fo_step(layout.index, work.scalars, work.pointers, n));
+      const specs = layout.streams.map((s, k): Stream => ({ list: lists[k], into: intoOf(k), read: true, write: s.written, kernelCopies: true }));
+      overSlices(p, specs, 1, (n, source) => w.fo_step(layout.index, work.scalars, work.pointers, n, source));
       return;
     }
     // LAMB: pass 1 updates the moments and sums ||p||², ||u||² over the tensor's slices; the
@@ -269,9 +284,12 @@ function wasmBackend(api: WasmApi, module: object, alone: Placed): WasmBackend {
     },
     prepare() {},
     shareMemory(memory, allocate) {
-      if (shared.has(memory)) return;
-      shared.set(memory, place(memory, allocate));
-      sharedMemories = [...sharedMemories.filter((ref) => ref.deref() !== undefined), new WeakRef(memory)];
+      let placed = shared.get(memory);
+      if (placed === undefined) {
+        shared.set(memory, (placed = place(memory, allocate)));
+        sharedMemories = [...sharedMemories.filter((ref) => ref.deref() !== undefined), new WeakRef(memory)];
+      }
+      return !(placed instanceof Error);
     },
   };
 }

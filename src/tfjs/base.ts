@@ -4,6 +4,7 @@
 import type { StateDtype } from '../backend/state-format';
 import { hasNonFinite } from '../grad/clip';
 import { checkBoolean, checkNumber } from '../functional/validate';
+import type { HeapModule } from './heap-state';
 import { type Output, routeFor } from './routes';
 import type { NamedTensor, NamedTensorMap, TfLike, TfOptimizerBase, TfTensor, TfVariable } from './tf-like';
 
@@ -135,9 +136,14 @@ export function createBase(tf: TfLike) {
     abstract configureState(options: FusedStateOptions): void;
     /** Wraps the optimizer in Lookahead; only before the first step. */
     abstract configureLookahead(choice: LookaheadChoice): void;
+    /** Takes new views of state kept in a wasm heap (any TF.js allocation since the last step may have grown it). */
+    refreshState(): void {}
+    /** Moves the state (the new positions' too) into `heap` when the route offers one (heap-state.ts); allocates. */
+    placeState(_heap: HeapModule | undefined): void {}
 
     applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
       this.releaseExported();
+      this.refreshState();
       const entries = entriesOf(variableGradients);
       const variables = tf.engine().registeredVariables;
       const seen = new Set<string>();
@@ -189,6 +195,7 @@ export function createBase(tf: TfLike) {
         );
         outputs = opened.outputs;
         const { gradScale, skip } = this.readStepOptions(opened.views.slice(0, grads.length));
+        this.placeState(opened.stateHeap);
         opened.refresh();
         const gradViews = opened.views.slice(0, grads.length), oldValues = opened.views.slice(grads.length);
         let applied = false;

@@ -18,6 +18,7 @@
 import { getBackend } from '../backend';
 import type { WasmBackend } from '../backend/wasm';
 import type { WasmMemory } from '../backend/wasm-module';
+import type { HeapModule } from './heap-state';
 import type { TfBackend, TfLike, TfTensor, TfVariable } from './tf-like';
 
 /** A new value being made for one variable: `array` is written, then `commit` assigns it. */
@@ -41,6 +42,8 @@ export interface Opened {
   outputs: Output[];
   /** Takes the views again: code that ran since (a step-options hook making tensors) may have grown the wasm heap. */
   refresh(): void;
+  /** Where float32 optimizer state is best kept: TF.js's wasm heap, when fused-optim's wasm kernels run in it (heap-state.ts). */
+  stateHeap?: HeapModule;
 }
 
 let warnedCopy = false;
@@ -118,7 +121,7 @@ function wasmRoute(tf: TfLike, backend: TfBackend): Route {
     name: 'wasm',
     open(read, sizes, shapes) {
       // Before any view of the heap is made: placing the kernels there allocates, which can grow it.
-      shareHeap(backend);
+      const stateHeap = shareHeap(backend);
       const infos = shapes.map((shape) => makeOutput.call(backend, shape, 'float32'));
       const view = (t: { dataId: object; shape: number[]; dtype: string }) => float32(fromHeap.call(backend, t), 'wasm heap');
       const views = read.map(view);
@@ -142,20 +145,24 @@ function wasmRoute(tf: TfLike, backend: TfBackend): Route {
         read.forEach((t, i) => (views[i] = view(t)));
         infos.forEach((info, i) => (outputs[i].array = view(info)));
       };
-      return { views, outputs, refresh };
+      return { views, outputs, refresh, stateHeap };
     },
   };
 }
 
-/** Places fused-optim's wasm kernels in TF.js's wasm memory, when fused-optim runs on its wasm backend. */
-function shareHeap(backend: TfBackend): void {
+/**
+ * Places fused-optim's wasm kernels in TF.js's wasm memory, when fused-optim runs on its wasm
+ * backend; then that heap is where the optimizer state is best kept too.
+ */
+function shareHeap(backend: TfBackend): HeapModule | undefined {
   const ours = getBackend();
-  if (ours.name !== 'wasm') return;
+  if (ours.name !== 'wasm') return undefined;
   const module = backend.wasm;
   const memory = (module?.asm?.memory ?? module?.wasmMemory) as WasmMemory | undefined;
-  const malloc = module?._malloc;
-  if (memory === undefined || typeof memory.grow !== 'function' || typeof malloc !== 'function') return;
-  (ours as WasmBackend).shareMemory(memory, (bytes) => malloc.call(module, bytes));
+  const malloc = module?._malloc, free = module?._free;
+  if (memory === undefined || typeof memory.grow !== 'function' || typeof malloc !== 'function' || typeof free !== 'function') return undefined;
+  if (!(ours as WasmBackend).shareMemory(memory, (bytes) => malloc.call(module, bytes))) return undefined;
+  return { memory, malloc: (bytes) => malloc.call(module, bytes), free: (address) => free.call(module, address) };
 }
 
 function copyRoute(tf: TfLike): Route {

@@ -9,6 +9,7 @@ import { splitState, type StateTensor, stateFromFloat32, stateToFloat32 } from '
 import { lookaheadSync } from '../functional/tensors';
 import { checkNumber, isFloat32Array, typeTagOf } from '../functional/validate';
 import { createBase, type FusedStateOptions, type LookaheadChoice, type SlotValue } from './base';
+import { type HeapModule, HeapState } from './heap-state';
 import type { TfLike } from './tf-like';
 
 export interface Slot {
@@ -50,6 +51,8 @@ export function createSlotOptimizer(tf: TfLike) {
     /** Lookahead's slow weights and their variables' names, by position. */
     slow: Float32Array[] = [];
     slowNames: string[] = [];
+    /** Float32 state placed in TF.js's wasm heap (placeState), if any. */
+    heap: HeapState | undefined;
 
     abstract slots(): Slot[];
     abstract kind(): Kind;
@@ -102,7 +105,45 @@ export function createSlotOptimizer(tf: TfLike) {
     }
 
     dropPreparedState(): void {
+      for (const { arrays } of this.prepared.values())
+        for (const a of arrays) if (this.heap !== undefined && isFloat32Array(a)) this.heap.release(a);
       this.prepared.clear();
+    }
+
+    /** Applies `f` to every state tensor, committed and prepared, replacing it with what `f` returns. */
+    mapState(f: (a: StateTensor) => StateTensor): void {
+      for (const list of this.state) list.forEach((a, i) => (list[i] = f(a)));
+      for (const { arrays } of this.prepared.values()) arrays.forEach((a, i) => (arrays[i] = f(a)));
+    }
+
+    override refreshState(): void {
+      const heap = this.heap;
+      if (heap !== undefined) this.mapState((a) => (isFloat32Array(a) ? heap.fresh(a) : a));
+    }
+
+    override placeState(module: HeapModule | undefined): void {
+      if (module === undefined) return;
+      if (this.heap !== undefined && this.heap.module.memory !== module.memory) this.evictState();
+      const heap = (this.heap ??= new HeapState(module, this));
+      this.refreshState();
+      this.mapState((a) => (isFloat32Array(a) && !heap.holds(a) ? heap.adopt(a) : a));
+      // Each adoption may have grown the heap, detaching the views made before it.
+      this.refreshState();
+    }
+
+    /** Brings heap-kept state back into JS arrays and frees its blocks. */
+    evictState(): void {
+      const heap = this.heap;
+      if (heap === undefined) return;
+      this.refreshState();
+      this.mapState((a) => (isFloat32Array(a) && heap.holds(a) ? a.slice() : a));
+      heap.releaseAll();
+      this.heap = undefined;
+    }
+
+    override dispose(): void {
+      this.evictState();
+      super.dispose();
     }
 
     commitState(applied: boolean): void {
@@ -184,9 +225,12 @@ export function createSlotOptimizer(tf: TfLike) {
     /** The state as float32 (stored state decoded), in TF.js's order: each slot kind for every variable, then Lookahead's. */
     slotValues(): SlotValue[] {
       const out: SlotValue[] = [];
+      this.refreshState();
+      // Copies of heap-kept state: the tensors made from these values can grow the heap.
+      const own = (a: StateTensor, stream: string) => (isFloat32Array(a) && this.heap?.holds(a) ? a.slice() : toFloat32(a, stream));
       this.slots().forEach((slot, s) =>
         (this.state[s] ?? []).forEach((values, i) =>
-          out.push({ name: this.names[s][i], values: toFloat32(values, slot.stream), shape: this.known[i]?.shape }),
+          out.push({ name: this.names[s][i], values: own(values, slot.stream), shape: this.known[i]?.shape }),
         ),
       );
       if (this.lookahead !== undefined)
@@ -212,6 +256,7 @@ export function createSlotOptimizer(tf: TfLike) {
             throw new RangeError(`setWeights: '${v.name}' has ${v.values.length} elements, the state of its variable ${values[i].values.length}`);
         });
       // Encoded in this optimizer's format (stateDtype), whatever the saved one was.
+      this.evictState();
       this.state = slots.map((slot, s) =>
         part(s).map((v) => stateFromFloat32(v.values, this.formatFor(v.values.length), !UNSIGNED_STATE.has(slot.stream))),
       );

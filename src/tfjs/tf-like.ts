@@ -31,7 +31,13 @@ export interface TfBackend {
   typedArrayFromHeap?(info: { dataId: object; shape: number[]; dtype: string }): unknown;
   disposeData?(dataId: object, force?: boolean): boolean;
   /** The wasm backend's Emscripten module: its memory (asm.memory) and allocator. */
-  wasm?: { HEAPU8?: Uint8Array; asm?: { memory?: unknown }; wasmMemory?: unknown; _malloc?: (bytes: number) => number };
+  wasm?: {
+    HEAPU8?: Uint8Array;
+    asm?: { memory?: unknown };
+    wasmMemory?: unknown;
+    _malloc?: (bytes: number) => number;
+    _free?: (address: number) => void;
+  };
 }
 
 /** TF.js's Optimizer base class, as far as subclasses see it. */

@@ -1,0 +1,147 @@
+// Float32 optimizer state of fused-optim/tfjs kept in TF.js's wasm heap while fused-optim runs on
+// its own wasm backend (src/tfjs/heap-state.ts): the state lies there after a step, steps give
+// the TS specification's bits, and the heap growing between steps (which detaches every view of
+// it), getWeights/setWeights, a switch of fused-optim's backend and dispose all keep the values.
+import { afterEach, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend';
+import { fusedTrain } from '../src/tfjs';
+import { expectBitEqual, randomArray, rng } from './helpers';
+import type { NamedTensor } from '../src/tfjs/tf-like';
+import { tf, tfLike, useTfBackend } from './tfjs-setup';
+
+afterEach(() => useBackend('native'));
+
+const N = 40000;
+const r = rng(21);
+const START = [randomArray(N, r, 0.1), randomArray(333, r, 0.1)];
+const GRADS = Array.from({ length: 4 }, () => [randomArray(N, r, 0.01), randomArray(333, r, 0.01)]);
+
+type Maker = (train: ReturnType<typeof fusedTrain>) => ReturnType<ReturnType<typeof fusedTrain>['adam']>;
+const MAKERS: [string, Maker, number][] = [
+  ['momentum (Nesterov)', (t) => t.momentum(0.05, 0.9, true), 1],
+  ['adam', (t) => t.adam(1e-2), 2],
+  ['rmsprop (centered, momentum)', (t) => t.rmsprop(1e-2, 0.9, 0.5, 1e-7, true), 3],
+];
+
+interface SlotState {
+  state: Float32Array[][];
+}
+
+/** The wasm heap's current buffer. */
+const heapBuffer = (): ArrayBuffer => tf.backend().wasm.HEAPU8.buffer;
+
+/** Grows TF.js's wasm heap through its allocator: blocks of doubling size until one does not fit. */
+function growHeap(): void {
+  const module = tf.backend().wasm;
+  const before = heapBuffer();
+  for (let bytes = 1 << 20; heapBuffer() === before; bytes *= 2) {
+    if (bytes > 1 << 30) throw new Error('the wasm heap did not grow');
+    module._free(module._malloc(bytes));
+  }
+}
+
+/**
+ * Steps through GRADS with fused-optim on `backend` (`between(step)` runs after each step), and
+ * returns the variables' final values and the optimizer's getWeights values.
+ */
+async function trajectory(make: Maker, backend: 'wasm' | 'js', between: (opt: SlotState, step: number) => void = () => {}) {
+  useBackend(backend);
+  const vars = START.map((s) => tf.variable(tf.tensor1d(s)));
+  const opt = make(fusedTrain(tfLike));
+  GRADS.forEach((gs, step) => {
+    const ts = gs.map((g) => tf.tensor1d(g));
+    opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: ts[i] })));
+    tf.dispose(ts);
+    between(opt as unknown as SlotState, step);
+  });
+  const values = vars.map((v) => Float32Array.from(v.dataSync()));
+  const weights = (await opt.getWeights()).slice(1).map((w: NamedTensor) => Float32Array.from(w.tensor.dataSync()));
+  opt.dispose();
+  tf.dispose(vars);
+  return { values, weights, opt: opt as unknown as SlotState };
+}
+
+function expectSame(a: Float32Array[], b: Float32Array[], label: string): void {
+  expect(a.length).toBe(b.length);
+  a.forEach((x, i) => expectBitEqual(x, b[i], `${label} [${i}]`));
+}
+
+describe.each(MAKERS)('fused-optim/tfjs %s on TF.js wasm, fused-optim on its wasm backend', (label, make, slots) => {
+  it('keeps the float32 slot state in TF.js\'s wasm heap, and gives the TS backend\'s bits', async () => {
+    await useTfBackend('wasm');
+    const spec = await trajectory(make, 'js');
+    let inHeap = 0;
+    const got = await trajectory(make, 'wasm', (opt) => {
+      expect(opt.state.length).toBe(slots);
+      for (const list of opt.state) for (const a of list) if (a.buffer === heapBuffer()) inHeap++;
+    });
+    expect(inHeap).toBe(slots * START.length * GRADS.length);
+    expectSame(got.values, spec.values, `${label} values`);
+    expectSame(got.weights, spec.weights, `${label} getWeights`);
+  });
+
+  it('keeps the values when the heap grows between steps (every view of it detached)', async () => {
+    await useTfBackend('wasm');
+    const spec = await trajectory(make, 'js');
+    let grew = 0;
+    const got = await trajectory(make, 'wasm', (_, step) => {
+      if (step !== 1) return;
+      growHeap();
+      grew++;
+    });
+    expect(grew).toBe(1);
+    expectSame(got.values, spec.values, `${label} values`);
+    expectSame(got.weights, spec.weights, `${label} getWeights`);
+  });
+});
+
+describe('heap-kept state through setWeights, a backend switch and dispose', () => {
+  it('setWeights replaces it, a switch to the TS backend mid-training reads it where it lies, dispose brings it back out', async () => {
+    await useTfBackend('wasm');
+    // Momentum: its update has no per-step scalars that setWeights recomputes (Adam's beta powers).
+    const make = MAKERS[0][1];
+    const spec = await trajectory(make, 'js');
+    // The same steps, with the state saved and loaded into a new optimizer half way, and the
+    // last step on the TS backend.
+    useBackend('wasm');
+    const vars = START.map((s) => tf.variable(tf.tensor1d(s)));
+    let opt = make(fusedTrain(tfLike));
+    const step = (k: number) => {
+      const ts = GRADS[k].map((g) => tf.tensor1d(g));
+      opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: ts[i] })));
+      tf.dispose(ts);
+    };
+    step(0);
+    step(1);
+    const saved = await opt.getWeights();
+    const copies = saved.map((w: NamedTensor) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+    opt.dispose();
+    const gone = (opt as unknown as SlotState).state.flat();
+    expect(gone.every((a) => a.buffer !== heapBuffer())).toBe(true);
+    opt = make(fusedTrain(tfLike));
+    await opt.setWeights(copies);
+    tf.dispose(copies.map((c: NamedTensor) => c.tensor));
+    step(2);
+    expect((opt as unknown as SlotState).state.flat().every((a) => a.buffer === heapBuffer())).toBe(true);
+    useBackend('js');
+    step(3);
+    expectSame(vars.map((v) => Float32Array.from(v.dataSync())), spec.values, 'values');
+    const weights = (await opt.getWeights()).slice(1).map((w: NamedTensor) => Float32Array.from(w.tensor.dataSync()));
+    expectSame(weights, spec.weights, 'getWeights');
+    opt.dispose();
+    expect((opt as unknown as SlotState).state.flat().every((a) => a.buffer !== heapBuffer() && a.length > 0)).toBe(true);
+    tf.dispose(vars);
+  });
+
+  it('leaves the state in JS arrays with fused-optim on the native addon (it reads any memory)', async () => {
+    await useTfBackend('wasm');
+    useBackend('native');
+    const v = tf.variable(tf.tensor1d(START[0]));
+    const opt = fusedTrain(tfLike).adam(1e-2);
+    const g = tf.tensor1d(GRADS[0][0]);
+    opt.applyGradients([{ name: v.name, tensor: g }]);
+    expect((opt as unknown as SlotState).state.flat().every((a) => a.buffer !== heapBuffer())).toBe(true);
+    opt.dispose();
+    tf.dispose([v, g]);
+  });
+});
