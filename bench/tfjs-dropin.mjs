@@ -13,6 +13,21 @@ import { fusedTrain } from 'fused-optim/tfjs';
 
 const require = createRequire(import.meta.url);
 
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+/** Per fused task, the median over rounds of (stock step time / its step time), each round timing every task once. */
+function pairedRatios(steps, rounds) {
+  const times = Object.fromEntries(Object.keys(steps).map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++)
+    for (const [label, step] of Object.entries(steps)) {
+      const t0 = performance.now();
+      step();
+      times[label].push(performance.now() - t0);
+    }
+  const stock = times['tf.train'];
+  return Object.fromEntries(Object.keys(steps).map((k) => [k, median(stock.map((s, r) => s / times[k][r]))]));
+}
+
 export async function tfjsDropin({ quick = false } = {}) {
   const tf = require('@tensorflow/tfjs');
   const tfwasm = require('@tensorflow/tfjs-backend-wasm');
@@ -39,6 +54,7 @@ export async function tfjsDropin({ quick = false } = {}) {
       // 0.1–0.7 s, so the quick form asks for few.
       const bench = new Bench({ time, warmupTime: 50, warmupIterations: 2, ...(quick ? { iterations: 5 } : {}) });
       const owned = [];
+      const steps = {};
       // Each fused optimizer runs on the fused-optim backend it is named after.
       const task = (label, opt, fusedBackend) => {
         const v = tf.variable(tf.randomNormal([n]), true);
@@ -50,6 +66,7 @@ export async function tfjsDropin({ quick = false } = {}) {
         };
         step();
         bench.add(label, step);
+        steps[label] = step;
       };
       task('tf.train', stockOf());
       for (const fb of fusedBackends) task(`fused ${fb}`, fusedOf(), fb);
@@ -62,13 +79,20 @@ export async function tfjsDropin({ quick = false } = {}) {
         return r?.latency?.median ?? r?.period;
       };
       const stock = ms('tf.train');
+      // The same ratios in rounds (one step of each in turn, the ratio per round, its median):
+      // on a shared VM whose memory bandwidth drifts within seconds, tinybench's tasks one after
+      // another can each meet another machine.
+      const rounds = quick ? 5 : backend === 'cpu' ? 12 : 80;
+      const paired = pairedRatios(steps, rounds);
       rows.push({
         step: `${name} 1M, tfjs-${backend}`,
         'tf.train ms': stock.toFixed(2),
         'fused native ms': ms('fused native').toFixed(3),
         'native ×': (stock / ms('fused native')).toFixed(1),
+        'native × in rounds': paired['fused native'].toFixed(1),
         'fused wasm ms': ms('fused wasm').toFixed(3),
         'wasm ×': (stock / ms('fused wasm')).toFixed(1),
+        'wasm × in rounds': paired['fused wasm'].toFixed(1),
       });
       for (const x of owned) x.dispose();
       useBackend('native');
@@ -104,15 +128,16 @@ export async function tfjsDropin({ quick = false } = {}) {
     seconds.stock.push(await epoch(stockModel));
     seconds.fused.push(await epoch(fusedModel));
   }
-  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const s = median(seconds.stock), f = median(seconds.fused);
   rows.push({
     step: `model.fit epoch, ${params} params, ${samples} samples, tfjs-cpu`,
     'tf.train ms': (s * 1000).toFixed(0),
     'fused native ms': (f * 1000).toFixed(0),
     'native ×': (s / f).toFixed(2),
+    'native × in rounds': '–',
     'fused wasm ms': '–',
     'wasm ×': '–',
+    'wasm × in rounds': '–',
   });
   stockModel.dispose();
   fusedModel.dispose();

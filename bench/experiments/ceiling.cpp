@@ -6,7 +6,8 @@
 //   g++ -O3 -std=c++17 -mavx512f -mavx2 -mfma -ffp-contract=off -fno-math-errno -pthread \
 //       -DFUSED_ISA_AVX512 -Inative/kernels bench/experiments/ceiling.cpp \
 //       native/kernels/{sgd,adagrad,rmsprop,adadelta,adamax,nadam,radam,lion}.cpp -o /tmp/ceiling && /tmp/ceiling
-// (-DFUSED_ISA_AVX2 -mavx2 -mfma for the AVX2 build.)
+// (-DFUSED_ISA_AVX2 -mavx2 -mfma for the AVX2 build; -DFUSED_ISA_AVX512BF16 -mavx512f -mavx512bw
+// -mavx512dq -mavx512vl -mavx512bf16 -mavx2 -mfma for the avx512bf16 tier.)
 #include <time.h>
 
 #include <cstdio>
