@@ -30,7 +30,8 @@
           "ldflags": ["-Wl,-z,nodelete"]
         }],
         ["target_arch=='x64'", {
-          "dependencies": ["kernels_scalar", "kernels_sse2", "kernels_avx2", "kernels_avx512", "kernels_avx512bf16"]
+          "dependencies": ["kernels_scalar", "kernels_sse2", "kernels_avx2", "kernels_avx512", "kernels_avx512bf16"],
+          "defines": ["FUSED_HAVE_AVX512BF16"]
         }],
         ["target_arch=='arm64'", {
           "dependencies": ["kernels_scalar", "kernels_neon"]

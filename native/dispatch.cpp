@@ -61,8 +61,9 @@ X86Features detectX86() {
   f.avx512 = f.avx2 && zmmEnabled && (b & (1u << 16));
   // AVX512 BW (ebx 30), DQ (ebx 17), VL (ebx 31), and BF16 (leaf 7 subleaf 1, eax 5).
   const bool bwDqVl = (b & (1u << 30)) && (b & (1u << 17)) && (b & (1u << 31));
+  const bool hasSubleaf1 = a >= 1;  // leaf 7's eax: its last subleaf
   unsigned a1 = 0, b1, c1, d1;
-  f.avx512bf16 = f.avx512 && bwDqVl && cpuid(7, 1, a1, b1, c1, d1) && (a1 & (1u << 5));
+  f.avx512bf16 = f.avx512 && bwDqVl && hasSubleaf1 && cpuid(7, 1, a1, b1, c1, d1) && (a1 & (1u << 5));
 #if defined(__APPLE__) && defined(__x86_64__)
   // macOS gives a thread the AVX-512 register state on its first AVX-512 instruction, so XCR0
   // does not show it up front; the kernel says whether it will, through sysctl.
@@ -83,7 +84,9 @@ std::vector<const KernelTable*> detect() {
   const auto f = detectX86();
   if (f.avx2) t.push_back(&avx2::table());
   if (f.avx512) t.push_back(&avx512::table());
+#if defined(FUSED_HAVE_AVX512BF16)  // the build compiled that tier (CMakeLists.txt)
   if (f.avx512bf16) t.push_back(&avx512bf16::table());
+#endif
 #elif defined(__aarch64__)
   t.push_back(&neon::table());  // part of the arm64 baseline
 #endif

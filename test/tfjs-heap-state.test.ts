@@ -27,17 +27,27 @@ interface SlotState {
   state: Float32Array[][];
 }
 
+/** A variable holding `values` (tf.variable keeps a copy of its initial tensor). */
+function variableOf(values: Float32Array) {
+  const t = tf.tensor1d(values);
+  const v = tf.variable(t);
+  t.dispose();
+  return v;
+}
+
 /** The wasm heap's current buffer. */
 const heapBuffer = (): ArrayBuffer => tf.backend().wasm.HEAPU8.buffer;
 
-/** Grows TF.js's wasm heap through its allocator: blocks of doubling size until one does not fit. */
+/** Grows TF.js's wasm heap through its allocator: 4 MB blocks held until one does not fit, then freed. */
 function growHeap(): void {
   const module = tf.backend().wasm;
   const before = heapBuffer();
-  for (let bytes = 1 << 20; heapBuffer() === before; bytes *= 2) {
-    if (bytes > 1 << 30) throw new Error('the wasm heap did not grow');
-    module._free(module._malloc(bytes));
+  const held: number[] = [];
+  while (heapBuffer() === before) {
+    if (held.length > 1000) throw new Error('the wasm heap did not grow');
+    held.push(module._malloc(1 << 22));
   }
+  for (const a of held) module._free(a);
 }
 
 /**
@@ -46,7 +56,7 @@ function growHeap(): void {
  */
 async function trajectory(make: Maker, backend: 'wasm' | 'js', between: (opt: SlotState, step: number) => void = () => {}) {
   useBackend(backend);
-  const vars = START.map((s) => tf.variable(tf.tensor1d(s)));
+  const vars = START.map(variableOf);
   const opt = make(fusedTrain(tfLike));
   GRADS.forEach((gs, step) => {
     const ts = gs.map((g) => tf.tensor1d(g));
@@ -104,7 +114,7 @@ describe('heap-kept state through setWeights, a backend switch and dispose', () 
     // The same steps, with the state saved and loaded into a new optimizer half way, and the
     // last step on the TS backend.
     useBackend('wasm');
-    const vars = START.map((s) => tf.variable(tf.tensor1d(s)));
+    const vars = START.map(variableOf);
     let opt = make(fusedTrain(tfLike));
     const step = (k: number) => {
       const ts = GRADS[k].map((g) => tf.tensor1d(g));
@@ -136,12 +146,97 @@ describe('heap-kept state through setWeights, a backend switch and dispose', () 
   it('leaves the state in JS arrays with fused-optim on the native addon (it reads any memory)', async () => {
     await useTfBackend('wasm');
     useBackend('native');
-    const v = tf.variable(tf.tensor1d(START[0]));
+    const v = variableOf(START[0]);
     const opt = fusedTrain(tfLike).adam(1e-2);
     const g = tf.tensor1d(GRADS[0][0]);
     opt.applyGradients([{ name: v.name, tensor: g }]);
     expect((opt as unknown as SlotState).state.flat().every((a) => a.buffer !== heapBuffer())).toBe(true);
     opt.dispose();
     tf.dispose([v, g]);
+  });
+});
+
+describe('heap-kept state when the heap grows inside a step', () => {
+  it.each(['wasm', 'js', 'native'] as const)(
+    'a stepOptions hook that grows the heap: the step still gives the TS backend\'s bits (fused-optim on %s after the first steps)',
+    async (later) => {
+      await useTfBackend('wasm');
+      const make = MAKERS[1][1];
+      const spec = await trajectory(make, 'js');
+      useBackend('wasm');
+      const vars = START.map(variableOf);
+      const opt = make(fusedTrain(tfLike));
+      let grew = 0;
+      GRADS.forEach((gs, k) => {
+        if (k === 2) {
+          useBackend(later);
+          opt.stepOptions = () => (growHeap(), grew++, {});
+        }
+        const ts = gs.map((g) => tf.tensor1d(g));
+        opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: ts[i] })));
+        tf.dispose(ts);
+      });
+      expect(grew).toBe(2);
+      expectSame(vars.map((v) => Float32Array.from(v.dataSync())), spec.values, `values, ${later} after growth`);
+      opt.dispose();
+      tf.dispose(vars);
+    },
+  );
+});
+
+describe('heap blocks of the state', () => {
+  /** Records TF.js's allocator calls while `f` runs. */
+  async function recordingAllocator<T>(f: (given: number[], freed: number[]) => Promise<T>) {
+    const module = tf.backend().wasm;
+    // Emscripten binds _malloc and _free lazily: their first call replaces them with the
+    // module's exports, and would replace these wrappers too.
+    module._free(module._malloc(16));
+    const malloc = module._malloc, free = module._free;
+    const given: number[] = [], freed: number[] = [];
+    module._malloc = (bytes: number) => {
+      const a = malloc.call(module, bytes) >>> 0;
+      given.push(a);
+      return a;
+    };
+    module._free = (a: number) => {
+      freed.push(a >>> 0);
+      return free.call(module, a);
+    };
+    try {
+      return { result: await f(given, freed), given, freed };
+    } finally {
+      module._malloc = malloc;
+      module._free = free;
+    }
+  }
+
+  it('are freed once each: by dispose, and when a step fails after placing new state', async () => {
+    await useTfBackend('wasm');
+    await trajectory(MAKERS[0][1], 'wasm');  // fused-optim's kernels placed in the heap (a block kept for good)
+    useBackend('wasm');
+    const { given, freed, result: addresses } = await recordingAllocator(async (given, freed) => {
+      const vars = START.map(variableOf);
+      const t = fusedTrain(tfLike);
+      const opt = t.lookahead(t.momentum(0.05, 0.9), { k: 2 });
+      const grads = GRADS[0].map((g) => tf.tensor1d(g));
+      // Lookahead refuses a step that leaves a variable out, after the new state was placed.
+      expect(() => opt.applyGradients([{ name: vars[0].name, tensor: grads[0] }, { name: vars[1].name, tensor: null as never }])).toThrow(
+        /every variable needs a gradient/,
+      );
+      // Blocks still out: the two variables' and the two gradients' only (the failed step's new
+      // values and its state's blocks are back).
+      expect(given.length - freed.length).toBe(4);
+      opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+      const placed = (opt as unknown as SlotState).state.flat().map((a) => (expect(a.buffer).toBe(heapBuffer()), a.byteOffset));
+      opt.dispose();
+      tf.dispose([...vars, ...grads]);
+      return placed;
+    });
+    expect(addresses.length).toBe(2);
+    for (const a of addresses) expect(given).toContain(a);
+    // Every block handed out while this ran (the state's, the failed step's, TF.js's own
+    // tensors', all disposed) came back as often as it was handed out: none kept, none freed twice.
+    const count = (list: number[], a: number) => list.filter((x) => x === a).length;
+    for (const a of new Set([...given, ...freed])) expect(count(freed, a), `block ${a}`).toBe(count(given, a));
   });
 });

@@ -62,8 +62,11 @@ inline Vec::T load_bf16(const uint16_t* w) {
 inline void store_bf16(uint16_t* w, Vec::T v) {
 #if defined(FUSED_ISA_AVX512BF16)
   // vcvtneps2bf16 rounds to nearest even and quiets NaN exactly as bf16_word does, but flushes
-  // subnormal inputs to zero: a vector holding one (class bit 0x20) takes the integer rounding.
-  if (__builtin_expect(_mm512_fpclass_ps_mask(v, 0x20) == 0, 1)) {
+  // subnormal inputs to zero: a vector holding one (exponent 0, fraction not) takes the integer
+  // rounding. Tested on the bits, not with vfpclassps, whose answer depends on MXCSR.DAZ.
+  const __m512i bits = _mm512_castps_si512(v);
+  const __mmask16 zeroExponent = _mm512_testn_epi32_mask(bits, _mm512_set1_epi32(0x7f800000));
+  if (_mm512_mask_test_epi32_mask(zeroExponent, bits, _mm512_set1_epi32(0x007fffff)) == 0) {
     const __m256bh words = _mm512_cvtneps_pbh(v);
     std::memcpy(w, &words, sizeof words);  // one unaligned store; no cast between compilers' bh types
     return;

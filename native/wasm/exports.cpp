@@ -14,7 +14,8 @@ const fused::KernelTable& k() { return fused::wasm::table(); }
 // written to streams[0]. Each group of kOutGroup elements is copied into the output just before
 // the kernel updates it there in place, so the kernel finds it in L1 (as the addon does:
 // native/step.cpp). `run(group streams, n, at)` takes the group's streams, `bytes[s]` apart.
-constexpr int kOutGroup = 4096;  // a multiple of every int8 block size
+constexpr int kOutGroup = 4096;
+static_assert(kOutGroup % fused::kMaxBlock == 0, "a group must hold whole int8 blocks");
 template <class Run>
 void overGroups(void* const* streams, const size_t* bytes, int n, const float* source, Run&& run) {
   if (source == nullptr) {

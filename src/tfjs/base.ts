@@ -194,9 +194,13 @@ export function createBase(tf: TfLike) {
           vars.map((v) => v.shape),
         );
         outputs = opened.outputs;
-        const { gradScale, skip } = this.readStepOptions(opened.views.slice(0, grads.length));
+        const { gradScale, skip: skipping } = this.readStepOptions(opened.views.slice(0, grads.length));
+        // The hook may have made tensors, and placing the state allocates: either can grow a
+        // wasm heap, so every view (of the tensors and of heap-kept state) is taken again after.
         this.placeState(opened.stateHeap);
+        this.refreshState();
         opened.refresh();
+        const skip = skipping === 'yes' || (skipping === 'ifNonFinite' && grads.length > 0 && hasNonFinite(opened.views.slice(0, grads.length)));
         const gradViews = opened.views.slice(0, grads.length), oldValues = opened.views.slice(grads.length);
         let applied = false;
         if (!skip)
@@ -217,7 +221,8 @@ export function createBase(tf: TfLike) {
       }
     }
 
-    readStepOptions(grads: Float32Array[]): { gradScale: number; skip: boolean } {
+    /** The step's options; whether it is skipped, or skipped if a gradient holds NaN or Infinity. */
+    readStepOptions(grads: Float32Array[]): { gradScale: number; skip: 'yes' | 'no' | 'ifNonFinite' } {
       const hook = this.stepOptions;
       const options = typeof hook === 'function' ? hook(grads) : (hook ?? {});
       if (options === null || typeof options !== 'object') throw new TypeError('stepOptions must give an object');
@@ -226,9 +231,9 @@ export function createBase(tf: TfLike) {
           throw new TypeError(`stepOptions has no option '${key}' (known: gradScale, skipIfNonFinite)`);
       const skipIfNonFinite = options.skipIfNonFinite === undefined ? false : checkBoolean('skipIfNonFinite', options.skipIfNonFinite);
       const scale = options.gradScale;
-      if (skipIfNonFinite && typeof scale === 'number' && !Number.isFinite(scale)) return { gradScale: 1, skip: true };
+      if (skipIfNonFinite && typeof scale === 'number' && !Number.isFinite(scale)) return { gradScale: 1, skip: 'yes' };
       const gradScale = scale === undefined ? 1 : checkNumber('gradScale', scale);
-      return { gradScale, skip: skipIfNonFinite && grads.length > 0 && hasNonFinite(grads) };
+      return { gradScale, skip: skipIfNonFinite ? 'ifNonFinite' : 'no' };
     }
 
     minimize(f: () => TfTensor, returnCost = false, varList?: TfVariable[]): TfTensor | null {

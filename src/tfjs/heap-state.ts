@@ -41,10 +41,14 @@ export class HeapState {
     return this.blocks.has(a);
   }
 
-  /** A heap copy of `a` (a's values; `a` itself is not changed). Allocating can grow the heap: take views of it afterwards. */
+  /**
+   * A heap copy of `a` (a's values; `a` itself is not changed), or `a` itself when the heap has
+   * no room (wasm32 heaps end at 2–4 GB): that state is then copied through, as before. Allocating
+   * can grow the heap: take views of it afterwards.
+   */
   adopt(a: Float32Array): Float32Array {
     const address = this.module.malloc(a.length * 4) >>> 0;
-    if (address === 0 || address % 4 !== 0) throw new Error(`fused-optim/tfjs: the wasm heap gave no block for ${a.length} elements of state`);
+    if (address === 0) return a;
     this.addresses.add(address);
     const view = new Float32Array(this.module.memory.buffer, address, a.length);
     view.set(a);
@@ -76,5 +80,6 @@ export class HeapState {
     for (const a of this.addresses) this.module.free(a);
     this.addresses.clear();
     this.blocks.clear();
+    freeBlocks.unregister(this);
   }
 }

@@ -160,8 +160,9 @@ function shareHeap(backend: TfBackend): HeapModule | undefined {
   const module = backend.wasm;
   const memory = (module?.asm?.memory ?? module?.wasmMemory) as WasmMemory | undefined;
   const malloc = module?._malloc, free = module?._free;
-  if (memory === undefined || typeof memory.grow !== 'function' || typeof malloc !== 'function' || typeof free !== 'function') return undefined;
+  if (memory === undefined || typeof memory.grow !== 'function' || typeof malloc !== 'function') return undefined;
   if (!(ours as WasmBackend).shareMemory(memory, (bytes) => malloc.call(module, bytes))) return undefined;
+  if (typeof free !== 'function') return undefined;
   return { memory, malloc: (bytes) => malloc.call(module, bytes), free: (address) => free.call(module, address) };
 }
 
