@@ -27,13 +27,13 @@ function parameter(n, seed) {
 
 /**
  * Melem/s of AdamW per state format at n elements, and the per-round ratios to float32. On a CPU
- * with the avx512bf16 tier, bfloat16 also runs on the avx512 tier (integer rounding instead of
- * vcvtneps2bf16), in the same rounds.
+ * with AVX512_BF16, bfloat16 also runs on the avx512f tier (integer rounding instead of
+ * vcvtneps2bf16: what AVX-512 CPUs without BF16 run), in the same rounds.
  */
 export function lowmemFormats(n, rounds) {
   useBackend('native');
   const best = backendInfo().isa;
-  const cases = [['float32', best], ['bfloat16', best], ...(best === 'avx512bf16' ? [['bfloat16', 'avx512']] : []), ['int8', best]];
+  const cases = [['float32', best], ['bfloat16', best], ...(backendInfo().isas.includes('avx512f') ? [['bfloat16', 'avx512f']] : []), ['int8', best]];
   const runs = cases.map(([stateDtype, isa], k) => {
     const p = parameter(n, k);
     const opt = new AdamW([p], { lr: 1e-4, weightDecay: 0.01, stateDtype });

@@ -77,16 +77,32 @@ X86Features detectX86() {
 }
 #endif
 
+#if defined(FUSED_HAVE_AVX512BF16)
+KernelTable renamed(const KernelTable& table, const char* isa) {
+  KernelTable t = table;
+  t.isa = isa;
+  return t;
+}
+#endif
+
 std::vector<const KernelTable*> detect() {
   std::vector<const KernelTable*> t{&scalar::table()};
 #if FUSED_X86
   t.push_back(&sse2::table());  // part of the x86-64 baseline
   const auto f = detectX86();
   if (f.avx2) t.push_back(&avx2::table());
-  if (f.avx512) t.push_back(&avx512::table());
 #if defined(FUSED_HAVE_AVX512BF16)  // the build compiled that tier (CMakeLists.txt)
-  if (f.avx512bf16) t.push_back(&avx512bf16::table());
+  if (f.avx512bf16) {
+    // "avx512" names the best AVX-512 code the CPU runs; the AVX512F-only copy stays
+    // selectable, as "avx512f", to test and compare it.
+    static const KernelTable foundation = renamed(avx512::table(), "avx512f");
+    static const KernelTable best = renamed(avx512bf16::table(), "avx512");
+    t.push_back(&foundation);
+    t.push_back(&best);
+    return t;
+  }
 #endif
+  if (f.avx512) t.push_back(&avx512::table());
 #elif defined(__aarch64__)
   t.push_back(&neon::table());  // part of the arm64 baseline
 #endif

@@ -28,7 +28,7 @@ prebuilds/<platform>-<arch> (linux-x64, linux-arm64; glibc ≥ 2.17) → WebAsse
 Environment:
   FUSED_OPTIM_ADDON=path           load this fused_optim.node before any other
   FUSED_OPTIM_BACKEND=native|wasm|js
-  FUSED_OPTIM_ISA=scalar|sse2|avx2|avx512|avx512bf16|neon   (only downward from what the CPU has)
+  FUSED_OPTIM_ISA=scalar|sse2|avx2|avx512f|avx512|neon   (only downward from what the CPU has)
   FUSED_OPTIM_THREADS=N
   FUSED_OPTIM_CACHE=dir            where \`build\` keeps the build tools it fetches (~/.cache/fused-optim)
 `;

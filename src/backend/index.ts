@@ -11,7 +11,7 @@ export type { Backend, BackendName } from './types';
 
 export interface BackendInfo {
   name: BackendName;
-  /** Instruction set in use: 'scalar' | 'sse2' | 'avx2' | 'avx512' | 'avx512bf16' | 'neon'; 'wasm' or 'js' for those backends. */
+  /** Instruction set in use: 'scalar' | 'sse2' | 'avx2' | 'avx512f' | 'avx512' | 'neon'; 'wasm' or 'js' for those backends. */
   isa: string;
   /** Threads a native step may use (including the calling thread); 1 for the wasm and TS backends. */
   threads: number;
