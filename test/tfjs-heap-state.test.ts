@@ -50,6 +50,13 @@ function growHeap(): void {
   for (const a of held) module._free(a);
 }
 
+/** One applyGradients of GRADS[k] to `vars`, the gradient tensors disposed after. */
+function applyStep(opt: { applyGradients(g: { name: string; tensor: unknown }[]): void }, vars: { name: string }[], k: number): void {
+  const ts = GRADS[k].map((g) => tf.tensor1d(g));
+  opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: ts[i] })));
+  tf.dispose(ts);
+}
+
 /**
  * Steps through GRADS with fused-optim on `backend` (`between(step)` runs after each step), and
  * returns the variables' final values and the optimizer's getWeights values.
@@ -58,10 +65,8 @@ async function trajectory(make: Maker, backend: 'wasm' | 'js', between: (opt: Sl
   useBackend(backend);
   const vars = START.map(variableOf);
   const opt = make(fusedTrain(tfLike));
-  GRADS.forEach((gs, step) => {
-    const ts = gs.map((g) => tf.tensor1d(g));
-    opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: ts[i] })));
-    tf.dispose(ts);
+  GRADS.forEach((_, step) => {
+    applyStep(opt, vars, step);
     between(opt as unknown as SlotState, step);
   });
   const values = vars.map((v) => Float32Array.from(v.dataSync()));
@@ -116,11 +121,7 @@ describe('heap-kept state through setWeights, a backend switch and dispose', () 
     useBackend('wasm');
     const vars = START.map(variableOf);
     let opt = make(fusedTrain(tfLike));
-    const step = (k: number) => {
-      const ts = GRADS[k].map((g) => tf.tensor1d(g));
-      opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: ts[i] })));
-      tf.dispose(ts);
-    };
+    const step = (k: number) => applyStep(opt, vars, k);
     step(0);
     step(1);
     const saved = await opt.getWeights();
@@ -167,14 +168,12 @@ describe('heap-kept state when the heap grows inside a step', () => {
       const vars = START.map(variableOf);
       const opt = make(fusedTrain(tfLike));
       let grew = 0;
-      GRADS.forEach((gs, k) => {
+      GRADS.forEach((_, k) => {
         if (k === 2) {
           useBackend(later);
           opt.stepOptions = () => (growHeap(), grew++, {});
         }
-        const ts = gs.map((g) => tf.tensor1d(g));
-        opt.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: ts[i] })));
-        tf.dispose(ts);
+        applyStep(opt, vars, k);
       });
       expect(grew).toBe(2);
       expectSame(vars.map((v) => Float32Array.from(v.dataSync())), spec.values, `values, ${later} after growth`);
